@@ -1,0 +1,1 @@
+"""npp_rl.evaluation"""
