@@ -31,6 +31,22 @@ def sim() -> None:
     """The N++ simulator: traces, benchmarks, pictures."""
 
 
+@sim.command("render")
+@click.argument("mapfile", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--scale", default=1.0, show_default=True, help="Output pixels per game pixel.")
+@click.option("--no-legend", is_flag=True, help="Leave out the entity legend.")
+def sim_render(mapfile: str, out: str, scale: float, no_legend: bool) -> None:
+    """Draw MAPFILE (an N++ level file, attract demo or .nppreplay) with its entities as a PNG."""
+    from npp_rl.sim.render import save_render
+
+    try:
+        path = save_render(mapfile, out, scale=scale, legend=not no_legend)
+    except ValueError as e:  # format errors name the file already
+        raise click.ClickException(str(e)) from None
+    click.echo(str(path))
+
+
 # --------------------------------------------------------------------------- levels
 @main.group()
 def levels() -> None:
