@@ -1,0 +1,61 @@
+"""The SB3 features extractor shared by every architecture."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import torch
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import nn
+
+from npp_rl.envs.spec import keys_for
+from npp_rl.models.encoders import LeanCNN, StateMLP
+from npp_rl.models.graph import build_graph_encoder, flatten_graphs
+from npp_rl.models.registry import ArchitectureSpec, get_architecture
+
+
+class NppFeaturesExtractor(BaseFeaturesExtractor):
+    """Encodes the modalities of one registry architecture and fuses them into ``features_dim``.
+
+    ``architecture`` is a registry name (kept as a string so saved policies pickle small and load
+    anywhere ``npp_rl`` is installed). All input sizes come from ``observation_space``; keys the
+    architecture does not read are ignored, keys it needs but the space lacks raise ``ValueError``.
+    """
+
+    def __init__(self, observation_space: gym.spaces.Dict, architecture: str | ArchitectureSpec = "mlp_baseline"):
+        spec = get_architecture(architecture)
+        super().__init__(observation_space, features_dim=spec.features_dim)
+        self.spec = spec
+        missing = [k for k in keys_for(spec.modalities) if k not in observation_space.spaces]
+        if missing:
+            raise ValueError(
+                f"architecture {spec.name!r} needs observation keys {missing} that the observation space "
+                f"lacks (it has {sorted(observation_space.spaces)})"
+            )
+        sp = observation_space.spaces
+        self.encoders = nn.ModuleDict()
+        if "player_frame" in spec.modalities:
+            self.encoders["player_frame"] = LeanCNN(sp["player_frame"].shape, spec.cnn_channels, spec.image_dim)
+        if "global_view" in spec.modalities:
+            self.encoders["global_view"] = LeanCNN(sp["global_view"].shape, spec.cnn_channels, spec.image_dim, pool=2)
+        if "game_state" in spec.modalities:
+            self.encoders["game_state"] = StateMLP(sp["game_state"].shape, spec.state_hidden)
+        if "graph" in spec.modalities:
+            self.encoders["graph"] = build_graph_encoder(
+                spec.graph_encoder,
+                sp["graph_node_feats"].shape[-1],
+                spec.graph_hidden,
+                spec.graph_layers,
+                spec.graph_heads,
+            )
+        total = sum(e.out_dim for e in self.encoders.values())
+        self.fusion = nn.Sequential(nn.Linear(total, spec.features_dim), nn.ReLU())
+
+    def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
+        parts = []
+        for name, enc in self.encoders.items():
+            if name == "graph":
+                parts.append(enc(flatten_graphs(observations)))
+            else:
+                parts.append(enc(observations[name]))
+        x = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
+        return self.fusion(x.float())

@@ -1,0 +1,236 @@
+"""Graph encoders over the padded graph arrays of :mod:`npp_rl.envs.spec`.
+
+A batch of padded graphs ``(B, MAX_NODES, F)`` is flattened into one disjoint graph with offset
+arithmetic (no Python loop per sample): real nodes are kept, re-numbered with a cumulative sum over
+the node mask, and edges are shifted by ``b * MAX_NODES`` then mapped through that numbering. Each
+encoder ends with a per-graph readout: masked mean over nodes concatenated with the ninja node's
+embedding (mean over ninja nodes if there are several, zeros if none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch_geometric.nn import GATConv, GCNConv, HGTConv
+
+from npp_rl.envs.spec import EDGE_TYPES, NODE_TYPE_ID, NODE_TYPES
+
+NINJA = NODE_TYPE_ID["ninja"]
+_ENTITIES = tuple(t for t in NODE_TYPES if t not in ("ninja", "platform"))
+
+
+def hgt_relations() -> tuple[tuple[str, str, str], ...]:
+    """The fixed enumerated HGT metadata: (src_type, edge_type, dst_type) triples the graph can hold.
+
+    ``walk``/``jump``/``fall`` join platforms; ``on`` joins the ninja or an entity with a platform;
+    ``near`` joins the ninja with entities; ``opens`` joins a switch with its door. Every symmetric
+    relation is listed in both directions. Edges that match no triple are dropped by the HGT encoder.
+    """
+    rel = [("platform", e, "platform") for e in ("walk", "jump", "fall")]
+    for t in ("ninja",) + _ENTITIES:
+        rel += [(t, "on", "platform"), ("platform", "on", t)]
+    for t in _ENTITIES:
+        rel += [("ninja", "near", t), (t, "near", "ninja")]
+    for s, d in (("exit_switch", "exit_door"), ("door_switch", "door")):
+        rel += [(s, "opens", d), (d, "opens", s)]
+    return tuple(rel)
+
+
+@dataclass
+class FlatGraph:
+    """A batch of padded graphs flattened into one disjoint graph (real nodes and edges only)."""
+
+    x: torch.Tensor  # (n, F) node features
+    node_type: torch.Tensor  # (n,) long
+    batch: torch.Tensor  # (n,) long graph id of each node
+    edge_index: torch.Tensor  # (2, m) long, flat node ids
+    edge_type: torch.Tensor  # (m,) long
+    num_graphs: int
+
+
+def flatten_graphs(obs: dict[str, torch.Tensor]) -> FlatGraph:
+    """Flatten the padded graph arrays of a batch of observations (see module docstring)."""
+    feats = obs["graph_node_feats"]
+    B, N, F = feats.shape
+    device = feats.device
+    flat_mask = obs["graph_node_mask"].reshape(-1) > 0.5
+    keep = flat_mask.nonzero().squeeze(1)
+    new_id = torch.cumsum(flat_mask.long(), 0) - 1
+    x = feats.reshape(B * N, F).index_select(0, keep)
+    node_type = obs["graph_node_type"].reshape(-1).index_select(0, keep).long()
+    batch = torch.div(keep, N, rounding_mode="floor")
+
+    ei = obs["graph_edge_index"].long().clamp_(0, N - 1)  # (B, 2, E)
+    offs = (torch.arange(B, device=device) * N).unsqueeze(1)
+    src = (ei[:, 0] + offs).reshape(-1)
+    dst = (ei[:, 1] + offs).reshape(-1)
+    emask = (obs["graph_edge_mask"].reshape(-1) > 0.5) & flat_mask[src] & flat_mask[dst]
+    sel = emask.nonzero().squeeze(1)
+    edge_index = torch.stack([new_id[src[sel]], new_id[dst[sel]]])
+    edge_type = obs["graph_edge_type"].reshape(-1).index_select(0, sel).long()
+    return FlatGraph(x, node_type, batch, edge_index, edge_type, B)
+
+
+def readout(h: torch.Tensor, g: FlatGraph) -> torch.Tensor:
+    """Per-graph ``[mean over nodes, ninja node]`` -> ``(B, 2H)``."""
+    B, H = g.num_graphs, h.shape[1]
+    ones = torch.ones_like(g.batch, dtype=h.dtype)
+    cnt = h.new_zeros(B).index_add_(0, g.batch, ones).clamp_(min=1).unsqueeze(1)
+    mean = h.new_zeros(B, H).index_add_(0, g.batch, h) / cnt
+    is_ninja = g.node_type == NINJA
+    nb = g.batch[is_ninja]
+    ncnt = h.new_zeros(B).index_add_(0, nb, ones[is_ninja]).clamp_(min=1).unsqueeze(1)
+    ninja = h.new_zeros(B, H).index_add_(0, nb, h[is_ninja]) / ncnt
+    return torch.cat([mean, ninja], dim=1)
+
+
+class _GraphEncoderBase(nn.Module):
+    """Input projection (features + node-type embedding) shared by the three encoders."""
+
+    def __init__(self, node_feat_dim: int, hidden: int):
+        super().__init__()
+        self.inp = nn.Linear(node_feat_dim, hidden)
+        self.type_emb = nn.Embedding(len(NODE_TYPES), hidden)
+        self.out_dim = 2 * hidden
+
+    def embed(self, g: FlatGraph) -> torch.Tensor:
+        return torch.relu(self.inp(g.x) + self.type_emb(g.node_type.clamp(0, len(NODE_TYPES) - 1)))
+
+
+class GCNEncoder(_GraphEncoderBase):
+    """GCNConv layers over a symmetric-normalised sparse adjacency (``D^-1/2 (A+I) D^-1/2``).
+
+    The normalised adjacency is built once per forward as a ``torch.sparse_csr`` matrix and passed
+    to ``GCNConv(normalize=False)``, which then multiplies with ``spmm`` instead of scattering over
+    ``edge_index`` (2.5–4x faster on CPU without torch-scatter).
+    """
+
+    def __init__(self, node_feat_dim: int, hidden: int, layers: int):
+        super().__init__(node_feat_dim, hidden)
+        self.convs = nn.ModuleList(GCNConv(hidden, hidden, normalize=False) for _ in range(layers))
+
+    @staticmethod
+    def normalized_adj_t(g: FlatGraph, n: int, dtype) -> torch.Tensor:
+        device = g.x.device
+        loop = torch.arange(n, device=device)
+        row = torch.cat([g.edge_index[1], loop])  # adj_t[dst, src]
+        col = torch.cat([g.edge_index[0], loop])
+        deg = torch.zeros(n, device=device, dtype=dtype).index_add_(0, row, torch.ones_like(row, dtype=dtype))
+        dis = deg.pow(-0.5)
+        val = dis[row] * dis[col]
+        adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=False).coalesce()
+        return adj.to_sparse_csr()
+
+    def forward(self, g: FlatGraph) -> torch.Tensor:
+        h = self.embed(g)
+        adj_t = self.normalized_adj_t(g, h.shape[0], h.dtype)
+        for conv in self.convs:
+            h = torch.relu(conv(h, adj_t)) + h
+        return readout(h, g)
+
+
+class GATEncoder(_GraphEncoderBase):
+    """GATConv layers (concatenated heads) on the flattened homogeneous graph with self loops."""
+
+    def __init__(self, node_feat_dim: int, hidden: int, layers: int, heads: int):
+        super().__init__(node_feat_dim, hidden)
+        self.convs = nn.ModuleList(
+            GATConv(hidden, hidden // heads, heads=heads, add_self_loops=True) for _ in range(layers)
+        )
+
+    def forward(self, g: FlatGraph) -> torch.Tensor:
+        h = self.embed(g)
+        for conv in self.convs:
+            h = torch.nn.functional.elu(conv(h, g.edge_index)) + h
+        return readout(h, g)
+
+
+class FastHGTConv(HGTConv):
+    """``HGTConv`` with the per-relation key/value transforms done as one einsum per relation.
+
+    Without pyg-lib, PyG's ``HeteroLinear`` loops over the ``heads x relations`` weight slices and
+    writes each into a slice of one large output; its backward then allocates a zero tensor of the
+    whole output per slice, which made HGT ~10x slower than GAT here. The maths is unchanged: the
+    same ``k_rel``/``v_rel`` weights (``(heads * relations, D, D)``, index ``h * R + r``) are used.
+    """
+
+    def _construct_src_node_feat(self, k_dict, v_dict, edge_index_dict):
+        H, D = self.heads, self.out_channels // self.heads
+        R = len(self.edge_types)
+        wk = self.k_rel.weight.view(H, R, D, D)
+        wv = self.v_rel.weight.view(H, R, D, D)
+        ks, vs, offset, cumsum = [], [], {}, 0
+        for edge_type in edge_index_dict.keys():
+            src = edge_type[0]
+            r = self.edge_types_map[edge_type]
+            offset[edge_type] = cumsum
+            cumsum += k_dict[src].size(0)
+            ks.append(torch.einsum("nhd,hde->nhe", k_dict[src], wk[:, r]))
+            vs.append(torch.einsum("nhd,hde->nhe", v_dict[src], wv[:, r]))
+        return torch.cat(ks, dim=0), torch.cat(vs, dim=0), offset
+
+
+class HGTEncoder(_GraphEncoderBase):
+    """HGTConv layers over node types and relation triples from :func:`hgt_relations`.
+
+    The flat graph is split per node type with index ops (each node's index within its type
+    comes from one sort), and edges per relation through a ``(src_type, edge_type, dst_type)``
+    lookup table; the Python loops run over types, never over samples.
+    """
+
+    def __init__(self, node_feat_dim: int, hidden: int, layers: int, heads: int):
+        super().__init__(node_feat_dim, hidden)
+        self.relations = hgt_relations()
+        metadata = (list(NODE_TYPES), list(self.relations))
+        self.convs = nn.ModuleList(FastHGTConv(hidden, hidden, metadata, heads=heads) for _ in range(layers))
+        table = torch.full((len(NODE_TYPES), len(EDGE_TYPES), len(NODE_TYPES)), -1, dtype=torch.long)
+        for k, (s, e, d) in enumerate(self.relations):
+            table[NODE_TYPE_ID[s], EDGE_TYPES.index(e), NODE_TYPE_ID[d]] = k
+        self.register_buffer("rel_table", table, persistent=False)
+
+    def forward(self, g: FlatGraph) -> torch.Tensor:
+        h = self.embed(g)
+        nt = g.node_type.clamp(0, len(NODE_TYPES) - 1)
+        n = h.shape[0]
+        order = torch.argsort(nt, stable=True)
+        counts = torch.bincount(nt, minlength=len(NODE_TYPES))
+        starts = torch.cumsum(counts, 0) - counts
+        local = torch.empty_like(nt)
+        local[order] = torch.arange(n, device=h.device) - starts[nt[order]]
+        type_idx = {t: order[int(starts[i]): int(starts[i]) + int(counts[i])] for i, t in enumerate(NODE_TYPES)}
+
+        src, dst = g.edge_index
+        et = g.edge_type.clamp(0, len(EDGE_TYPES) - 1)
+        rel = self.rel_table[nt[src], et, nt[dst]]
+        edge_dict = {}
+        rel_sorted = torch.argsort(rel, stable=True)
+        rcounts = torch.bincount(rel + 1, minlength=len(self.relations) + 1)[1:].tolist()
+        pos = int((rel < 0).sum())
+        for k, r in enumerate(self.relations):
+            idx = rel_sorted[pos: pos + rcounts[k]]
+            pos += rcounts[k]
+            if rcounts[k]:  # relations without edges are left out (HGTConv handles a subset)
+                edge_dict[r] = torch.stack([local[src[idx]], local[dst[idx]]])
+
+        x_dict = {t: h.index_select(0, type_idx[t]) for t in NODE_TYPES}
+        for conv in self.convs:
+            if not edge_dict:
+                break
+            out = conv(x_dict, edge_dict)
+            x_dict = {t: (out[t] if out.get(t) is not None else x_dict[t]) for t in NODE_TYPES}
+        # concatenated per type = nodes in ``order``; permute the graph ids the same way
+        h_sorted = torch.cat([x_dict[t] for t in NODE_TYPES], dim=0)
+        g_sorted = FlatGraph(g.x, nt[order], g.batch[order], g.edge_index, g.edge_type, g.num_graphs)
+        return readout(h_sorted, g_sorted)
+
+
+def build_graph_encoder(kind: str, node_feat_dim: int, hidden: int, layers: int, heads: int) -> nn.Module:
+    if kind == "gcn":
+        return GCNEncoder(node_feat_dim, hidden, layers)
+    if kind == "gat":
+        return GATEncoder(node_feat_dim, hidden, layers, heads)
+    if kind == "hgt":
+        return HGTEncoder(node_feat_dim, hidden, layers, heads)
+    raise ValueError(f"unknown graph encoder {kind!r}; known: hgt, gat, gcn")
