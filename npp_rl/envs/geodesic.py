@@ -1,0 +1,160 @@
+"""Free space on a fine grid and geodesic distances to the goals.
+
+The level is sampled on a 6-px grid (100 x 176 points, the global-view resolution). A point is *free*
+when no solid pixel lies within ``CLEARANCE`` px of it (8 px: a little less than the ninja radius 10,
+so every 24-px corridor keeps two free columns). Distances are shortest 8-connected paths
+(steps 6 and 6*sqrt(2) px) through free points from the goal, computed once per level with Dijkstra.
+Points that are not free get the distance of the nearest free point plus the path into the solid (so
+the field is defined everywhere and continuous at walls), but paths never cross solid.
+Gravity is ignored: the distance is a geometric lower bound on the path length, not a plan.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+from numba import njit
+
+STEP = 6
+FH, FW = 100, 176
+CLEARANCE = 8.0
+UNREACHABLE = 1e6
+
+
+@njit(cache=True)
+def free_grid(solid: np.ndarray, clearance: float = CLEARANCE) -> np.ndarray:
+    """(100, 176) bool: points at (6i+3, 6j+3) px with no solid pixel within ``clearance``."""
+    H, W = solid.shape
+    out = np.zeros((FH, FW), dtype=np.bool_)
+    r = int(np.ceil(clearance))
+    c2 = clearance * clearance
+    for j in range(FH):
+        py = j * STEP + 3.0
+        for i in range(FW):
+            px = i * STEP + 3.0
+            ok = True
+            for y in range(int(py) - r, int(py) + r + 1):
+                if not ok:
+                    break
+                if y < 0 or y >= H:
+                    ok = False
+                    break
+                dy = y + 0.5 - py
+                for x in range(int(px) - r, int(px) + r + 1):
+                    dx = x + 0.5 - px
+                    if dx * dx + dy * dy > c2:
+                        continue
+                    if x < 0 or x >= W or solid[y, x]:
+                        ok = False
+                        break
+            out[j, i] = ok
+    return out
+
+
+@njit(cache=True)
+def _dijkstra(free: np.ndarray, seeds_j: np.ndarray, seeds_i: np.ndarray) -> np.ndarray:
+    H, W = free.shape
+    dist = np.full((H, W), UNREACHABLE, dtype=np.float64)
+    heap = [(0.0, 0)]
+    heap.pop()
+    for k in range(seeds_j.shape[0]):
+        dist[seeds_j[k], seeds_i[k]] = 0.0
+        heap.append((0.0, seeds_j[k] * W + seeds_i[k]))
+    heapq.heapify(heap)
+    dj = (-1, -1, -1, 0, 0, 1, 1, 1)
+    di = (-1, 0, 1, -1, 1, -1, 0, 1)
+    dc = (1.4142135623730951, 1.0, 1.4142135623730951, 1.0, 1.0, 1.4142135623730951, 1.0, 1.4142135623730951)
+    while len(heap) > 0:
+        d, idx = heapq.heappop(heap)
+        j = idx // W
+        i = idx - j * W
+        if d > dist[j, i]:
+            continue
+        src_free = free[j, i]
+        for k in range(8):
+            nj = j + dj[k]
+            ni = i + di[k]
+            if nj < 0 or nj >= H or ni < 0 or ni >= W:
+                continue
+            nfree = free[nj, ni]
+            if nfree and not src_free:
+                continue  # never leave solid into free space (no paths through walls)
+            if nfree and dj[k] != 0 and di[k] != 0:
+                # no diagonal corner cutting between free points
+                if not (free[j, ni] and free[nj, i]):
+                    continue
+            nd = d + dc[k] * STEP
+            if nd < dist[nj, ni]:
+                dist[nj, ni] = nd
+                heapq.heappush(heap, (nd, nj * W + ni))
+    return dist
+
+
+def distance_field(free: np.ndarray, goals_xy, reach: float) -> np.ndarray:
+    """(100, 176) float32 px distance to the nearest goal for every grid point.
+
+    Seeds: the free points within ``reach`` px of a goal (touching distance); when a goal has none,
+    its nearest free point. Unreachable points get ``UNREACHABLE``.
+    """
+    ys = np.arange(FH) * STEP + 3.0
+    xs = np.arange(FW) * STEP + 3.0
+    fj, fi = np.nonzero(free)
+    sj, si = [], []
+    for gx, gy in goals_xy:
+        if fj.size == 0:
+            break
+        d2 = (xs[fi] - gx) ** 2 + (ys[fj] - gy) ** 2
+        near = d2 <= reach * reach
+        if not near.any():
+            near = d2 == d2.min()
+        sj.append(fj[near])
+        si.append(fi[near])
+    if not sj:
+        return np.full((FH, FW), UNREACHABLE, dtype=np.float32)
+    dist = _dijkstra(free, np.concatenate(sj).astype(np.int64), np.concatenate(si).astype(np.int64))
+    return dist.astype(np.float32)
+
+
+@njit(cache=True)
+def sample(field: np.ndarray, x: float, y: float) -> float:
+    """Bilinear sample of a (100, 176) grid field at pixel (x, y)."""
+    fx = (x - 3.0) / STEP
+    fy = (y - 3.0) / STEP
+    if fx < 0.0:
+        fx = 0.0
+    if fy < 0.0:
+        fy = 0.0
+    if fx > FW - 1.001:
+        fx = FW - 1.001
+    if fy > FH - 1.001:
+        fy = FH - 1.001
+    i0 = int(fx)
+    j0 = int(fy)
+    ax = fx - i0
+    ay = fy - j0
+    return ((field[j0, i0] * (1 - ax) + field[j0, i0 + 1] * ax) * (1 - ay)
+            + (field[j0 + 1, i0] * (1 - ax) + field[j0 + 1, i0 + 1] * ax) * ay)
+
+
+@njit(cache=True)
+def descent_direction(field: np.ndarray, x: float, y: float):
+    """Unit vector (dx, dy) towards the steepest descent neighbour of the grid point at (x, y):
+    the first step of the geodesic path to the goal. (0, 0) at the goal or when unreachable."""
+    i = min(max(int(x / STEP), 0), FW - 1)
+    j = min(max(int(y / STEP), 0), FH - 1)
+    best = field[j, i]
+    bi, bj = 0, 0
+    for dj in range(-1, 2):
+        for di in range(-1, 2):
+            nj, ni = j + dj, i + di
+            if (dj == 0 and di == 0) or nj < 0 or nj >= FH or ni < 0 or ni >= FW:
+                continue
+            v = field[nj, ni]
+            if v < best:
+                best = v
+                bi, bj = di, dj
+    if bi == 0 and bj == 0:
+        return 0.0, 0.0
+    n = np.sqrt(bi * bi + bj * bj)
+    return bi / n, bj / n

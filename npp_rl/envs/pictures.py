@@ -1,0 +1,61 @@
+"""Pictures of the observations, for docs and for looking at them (``docs/img/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import spec
+
+EDGE_COLOURS = {"walk": "#2ca02c", "jump": "#1f77b4", "fall": "#ff7f0e", "on": "#7f7f7f", "near": "#e377c2",
+                "opens": "#d62728"}
+NODE_COLOURS = {"ninja": "#000000", "platform": "#17becf", "exit_switch": "#bcbd22", "exit_door": "#2ca02c",
+                "mine": "#d62728", "gold": "#ffbf00", "door_switch": "#9467bd", "door": "#8c564b",
+                "hazard": "#e377c2"}
+
+
+def save_image(arr: np.ndarray, path, scale: int = 4) -> None:
+    """Save a (H, W, 1) uint8 observation as a PNG, enlarged ``scale`` times (nearest)."""
+    from PIL import Image
+
+    img = Image.fromarray(np.asarray(arr)[..., 0])
+    img.resize((img.width * scale, img.height * scale), Image.NEAREST).save(path)
+
+
+def save_graph(obs: dict, solid: np.ndarray, path, title: str = "") -> None:
+    """Draw the graph arrays of one observation over the level's solid mask."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    feats, ntype, nmask = obs["graph_node_feats"], obs["graph_node_type"], obs["graph_node_mask"]
+    eidx, etype, emask = obs["graph_edge_index"], obs["graph_edge_type"], obs["graph_edge_mask"]
+    x = (feats[:, 0] + 1) / 2 * 1056
+    y = (feats[:, 1] + 1) / 2 * 600
+    fig, ax = plt.subplots(figsize=(13.2, 7.5), dpi=100)
+    ax.imshow(solid, cmap="Greys", vmin=0, vmax=2.2, extent=(0, 1056, 600, 0))
+    for k in np.flatnonzero(emask > 0):
+        s, d = int(eidx[0, k]), int(eidx[1, k])
+        name = spec.EDGE_TYPES[int(etype[k])]
+        ax.annotate("", xy=(x[d], y[d]), xytext=(x[s], y[s]),
+                    arrowprops=dict(arrowstyle="->", color=EDGE_COLOURS[name], lw=0.8, alpha=0.7,
+                                    shrinkA=2, shrinkB=2, connectionstyle="arc3,rad=0.12"))
+    for t, name in enumerate(spec.NODE_TYPES):
+        m = (nmask > 0) & (ntype == t)
+        if m.any():
+            size = 14 if name != "platform" else 40
+            ax.scatter(x[m], y[m], s=size, c=NODE_COLOURS[name], label=f"{name} ({int(m.sum())})",
+                       zorder=3, edgecolors="k", linewidths=0.4)
+    for name, c in EDGE_COLOURS.items():
+        n = int(((etype == spec.EDGE_TYPE_ID[name]) & (emask > 0)).sum())
+        ax.plot([], [], color=c, label=f"{name} edges ({n})")
+    ax.set_xlim(0, 1056)
+    ax.set_ylim(600, 0)
+    ax.set_title(title or "level graph")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
