@@ -49,8 +49,18 @@ class NppFeaturesExtractor(BaseFeaturesExtractor):
             )
         total = sum(e.out_dim for e in self.encoders.values())
         self.fusion = nn.Sequential(nn.Linear(total, spec.features_dim), nn.ReLU())
+        #: bf16 autocast of the encoders on CUDA (set by training on GPUs that support it);
+        #: the output is float32 so SB3's heads and rollout buffer stay in float32.
+        self.autocast_bf16 = False
 
     def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
+        any_obs = next(iter(observations.values()))
+        if self.autocast_bf16 and any_obs.is_cuda:
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+                return self._forward(observations).float()
+        return self._forward(observations)
+
+    def _forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
         parts = []
         for name, enc in self.encoders.items():
             if name == "graph":

@@ -93,3 +93,13 @@ def fake_batch(space: gym.spaces.Dict, batch: int, seed: int = 0):
             a = a / 255.0
         out[k] = torch.as_tensor(a)
     return out
+
+
+def make_fake_vec_env(num_envs, seed, modalities, dataset, split):
+    """An env factory for ``TrainConfig.env_factory = "fake_env:make_fake_vec_env"``."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    envs = [lambda i=i: FakeNppEnv(modalities=modalities, seed=seed + i) for i in range(num_envs)]
+    venv = DummyVecEnv(envs)
+    venv.seed(seed)
+    return venv

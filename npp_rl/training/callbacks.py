@@ -1,0 +1,182 @@
+"""Training callbacks (checkpoints, evaluation, TensorBoard sync) and the MLflow metric writer."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import KVWriter
+
+from npp_rl.training import checkpoint as C
+from npp_rl.training import distributed as D
+
+
+def metric_name(key: str) -> str:
+    """SB3 logger keys -> npp-rl namespaces (``time/fps`` -> ``perf/fps_rank``, ``time/*`` -> ``perf/*``)."""
+    if key == "time/fps":
+        return "perf/fps_rank"
+    if key.startswith("time/"):
+        return "perf/" + key[5:]
+    return key
+
+
+class MlflowWriter(KVWriter):
+    """SB3 logger output that sends numeric values through ``ResilientLogger`` (rank 0 only).
+
+    Steps are global environment steps (``num_timesteps * world_size``); ``perf/fps`` is the
+    global rate (per-rank fps times world size).
+    """
+
+    def __init__(self, resilient_logger, world_size: int = 1):
+        self.log = resilient_logger
+        self.world = world_size
+
+    def write(self, key_values, key_excluded, step: int = 0) -> None:
+        out = {}
+        for k, v in key_values.items():
+            if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool):
+                out[metric_name(k)] = float(v)
+        if "perf/fps_rank" in out:
+            out["perf/fps"] = out["perf/fps_rank"] * self.world
+        if out:
+            self.log.log_metrics(out, step=int(step) * self.world)
+
+    def close(self) -> None:
+        self.log.flush()
+
+
+def evaluate(model, env, n_episodes: int, deterministic: bool = True) -> dict[str, float]:
+    """Play ``n_episodes`` on a vector env; success/reward/length overall and per ``info['category']``."""
+    obs = env.reset()
+    n = env.num_envs
+    ret = np.zeros(n)
+    length = np.zeros(n, dtype=int)
+    eps: list[tuple[str | None, float, int, bool]] = []
+    started = np.full(n, True)
+    max_steps = 100_000
+    while len(eps) < n_episodes and max_steps > 0:
+        max_steps -= 1
+        action, _ = model.predict(obs, deterministic=deterministic)
+        obs, reward, done, infos = env.step(action)
+        ret += reward
+        length += 1
+        for i in np.nonzero(done)[0]:
+            if started[i]:
+                info = infos[i]
+                eps.append((info.get("category"), float(ret[i]), int(length[i]), bool(info.get("is_success", False))))
+            ret[i] = 0
+            length[i] = 0
+    eps = eps[:n_episodes]
+    if not eps:
+        return {}
+    out = {
+        "eval/success_rate": float(np.mean([e[3] for e in eps])),
+        "eval/mean_reward": float(np.mean([e[1] for e in eps])),
+        "eval/mean_ep_length": float(np.mean([e[2] for e in eps])),
+        "eval/episodes": float(len(eps)),
+    }
+    by_cat = defaultdict(list)
+    for e in eps:
+        if e[0]:
+            by_cat[e[0]].append(e[3])
+    for cat, s in by_cat.items():
+        out[f"eval/{cat}/success_rate"] = float(np.mean(s))
+    return out
+
+
+class NppTrainingCallback(BaseCallback):
+    """Checkpoints every ``save_freq`` global steps, evaluation every ``eval_freq``, TensorBoard sync.
+
+    All ranks run it (the RNG states of every rank go into the checkpoint); only rank 0 writes.
+    """
+
+    def __init__(self, *, run_id: str | None, ckpt_dir: Path, save_freq: int, eval_freq: int, eval_env_fn,
+                 eval_episodes: int, meta: dict, metrics_logger=None, tb_sync=None, tb_sync_every_s: float = 60.0):
+        super().__init__()
+        self.run_id = run_id
+        self.ckpt_dir = Path(ckpt_dir)
+        self.save_freq = save_freq
+        self.eval_freq = eval_freq
+        self.eval_env_fn = eval_env_fn
+        self.eval_env = None
+        self.eval_episodes = eval_episodes
+        self.meta = meta
+        self.metrics = metrics_logger
+        self.tb_sync = tb_sync
+        self.tb_every = tb_sync_every_s
+        self._tb_last = time.monotonic()
+        self.info = D.current()
+        self._next_save = None
+        self._next_eval = None
+        self.last_checkpoint_step = None
+        self.eval_history: list[tuple[int, dict]] = []
+
+    def global_step(self) -> int:
+        return int(self.model.num_timesteps) * self.info.world_size
+
+    def _init_callback(self) -> None:
+        g = self.global_step()
+        self._next_save = (g // self.save_freq + 1) * self.save_freq if self.save_freq else None
+        self._next_eval = (g // self.eval_freq + 1) * self.eval_freq if self.eval_freq else None
+
+    def _on_step(self) -> bool:
+        g = self.global_step()
+        if self._next_save is not None and g >= self._next_save:
+            self.save_checkpoint()
+            self._next_save = (g // self.save_freq + 1) * self.save_freq
+        if self._next_eval is not None and g >= self._next_eval:
+            self.run_eval()
+            self._next_eval = (g // self.eval_freq + 1) * self.eval_freq
+        if self.tb_sync is not None and time.monotonic() - self._tb_last > self.tb_every:
+            self._tb_last = time.monotonic()
+            self.sync_tensorboard()
+        return True
+
+    def save_checkpoint(self) -> Path | None:
+        states = D.gather_objects(C.rng_state())
+        g = self.global_step()
+        if not self.info.is_main:
+            return None
+        meta = dict(self.meta, global_step=g, local_step=int(self.model.num_timesteps),
+                    world_size=self.info.world_size, n_updates=int(self.model._n_updates), saved_at=time.time())
+        path = C.save(self.model, self.ckpt_dir, meta, states)
+        self.last_checkpoint_step = g
+        if self.run_id:
+            C.upload(path, self.run_id)
+        if self.metrics is not None:
+            self.metrics.log_metrics({"perf/checkpoint_step": g}, step=g)
+        return path
+
+    def run_eval(self) -> dict:
+        if not self.info.is_main or self.eval_env_fn is None or self.eval_episodes <= 0:
+            return {}
+        if self.eval_env is None:
+            self.eval_env = self.eval_env_fn()
+        t = time.perf_counter()
+        res = evaluate(self.model, self.eval_env, self.eval_episodes)
+        res["perf/eval_seconds"] = time.perf_counter() - t
+        g = self.global_step()
+        self.eval_history.append((g, res))
+        if self.metrics is not None:
+            self.metrics.log_metrics(res, step=g)
+        return res
+
+    def sync_tensorboard(self) -> None:
+        if self.tb_sync is None or not self.info.is_main:
+            return
+        try:
+            self.model.logger.output_formats  # noqa: B018 - flush SB3's TB writer first
+            for f in self.model.logger.output_formats:
+                if hasattr(f, "writer"):
+                    f.writer.flush()
+            self.tb_sync.sync()
+        except Exception as e:
+            print(f"tensorboard sync failed ({type(e).__name__}: {e})", file=sys.stderr)
+
+    def _on_training_end(self) -> None:
+        if self.eval_env is not None:
+            self.eval_env.close()

@@ -1,0 +1,259 @@
+"""``train(config) -> run_id``: PPO per architecture, single process or under torchrun, tracked in MLflow."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from npp_rl.models.policy import load_policy_weights, policy_kwargs
+from npp_rl.models.registry import get_architecture
+from npp_rl.training import checkpoint as C
+from npp_rl.training import distributed as D
+from npp_rl.training.callbacks import MlflowWriter, NppTrainingCallback
+from npp_rl.training.config import TrainConfig, load_hyperparams
+from npp_rl.training.envs import make_env, resolve_factory
+from npp_rl.training.ppo import NppPPO, configure_torch
+
+
+def resolve_device(device: str, info: D.DistInfo) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError("--device cuda: no CUDA device is available")
+        if device == "cuda":
+            device = f"cuda:{info.local_rank % torch.cuda.device_count()}"
+    return torch.device(device)
+
+
+def dataset_hash(path: str | None) -> str:
+    """Content hash of a dataset folder: its manifest when it has one, else names and sizes of all files."""
+    if not path:
+        return "none"
+    p = Path(path)
+    h = hashlib.sha256()
+    manifest = p / "manifest.json"
+    if manifest.is_file():
+        h.update(manifest.read_bytes())
+    elif p.is_dir():
+        for f in sorted(x for x in p.rglob("*") if x.is_file()):
+            h.update(f"{f.relative_to(p).as_posix()}:{f.stat().st_size}\n".encode())
+    else:
+        h.update(str(p).encode())
+    return h.hexdigest()[:16]
+
+
+def _broadcast_parameters(model) -> None:
+    """Rank 0's initial weights everywhere (ranks seed differently, so their random inits differ)."""
+    if not D.current().enabled:
+        return
+    import torch.distributed as dist
+
+    with torch.no_grad():
+        for t in list(model.policy.parameters()) + list(model.policy.buffers()):
+            dist.broadcast(t.data, src=0)
+
+
+def _set_threads(config: TrainConfig, info: D.DistInfo) -> None:
+    if config.torch_threads > 0:
+        torch.set_num_threads(config.torch_threads)
+    elif info.enabled:
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", info.world_size))
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local))
+
+
+def train(config: TrainConfig, env_factory=None) -> str:
+    """Train every architecture of ``config``; returns the run id (the parent run's when several).
+
+    ``env_factory`` (a callable, see :mod:`npp_rl.training.envs`) overrides ``config.env_factory``.
+    Under torchrun every rank calls this; only rank 0 talks to MLflow and writes files.
+    """
+    from npp_rl import tracking
+
+    info = D.init_distributed("cuda" if config.device.startswith("cuda") or
+                              (config.device == "auto" and torch.cuda.is_available()) else "cpu")
+    _set_threads(config, info)
+    factory = env_factory or resolve_factory(config.env_factory)
+    if config.env_factory is None and env_factory is None:
+        if not config.train_dataset:
+            raise ValueError("--train-dataset is required")
+        if not Path(config.train_dataset).is_dir():
+            raise FileNotFoundError(f"--train-dataset {config.train_dataset}: no such folder")
+    tracking.configure(config.tracking_uri, quiet=not info.is_main)
+
+    if config.resume_from:
+        return _train_one(config, None, factory, parent_run_id=None)
+    if len(config.architectures) == 1:
+        return _train_one(config, config.architectures[0], factory, parent_run_id=None)
+    parent_id = None
+    if info.is_main:
+        with tracking.start_run(config.experiment_name, step="train", run_name="train:" + "+".join(config.architectures),
+                                config=config, seed=config.seed,
+                                tags={tracking.TAG_CONDITION: config.condition,
+                                      tracking.TAG_DATASET: dataset_hash(config.train_dataset)}) as parent:
+            parent_id = D.broadcast_object(parent.info.run_id)
+            for arch in config.architectures:
+                _train_one(config, arch, factory, parent_run_id=parent_id)
+    else:
+        parent_id = D.broadcast_object(None)
+        for arch in config.architectures:
+            _train_one(config, arch, factory, parent_run_id=None)
+    return parent_id
+
+
+def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: str | None) -> str:
+    """One architecture = one run (new, or the run named by ``config.resume_from``)."""
+    import mlflow
+
+    from npp_rl import tracking
+
+    info = D.current()
+    device = resolve_device(config.device, info)
+    use_bf16 = configure_torch(device)
+    ckpt_meta = None
+    if config.resume_from:
+        ckpt_path = C.locate(config.resume_from, config.output_dir)
+        ckpt_meta = C.read_meta(ckpt_path)
+        arch = ckpt_meta["architecture"]
+        if ckpt_meta.get("world_size", 1) != info.world_size:
+            print(f"resuming a {ckpt_meta.get('world_size')}-rank run on {info.world_size} ranks", file=sys.stderr)
+    spec = get_architecture(arch)
+    hp = load_hyperparams(arch, config.hyperparams_file, config.hyperparams)
+    if info.enabled and hp.target_kl is not None:
+        raise ValueError("target_kl must be null when training on several ranks")
+    seed = config.seed + 1000 * info.rank
+    total_local = math.ceil(config.total_timesteps / info.world_size)
+
+    env = make_env(factory, config.num_envs, seed, spec.modalities, config.train_dataset, "train")
+
+    def eval_env_fn():
+        return make_env(factory, min(config.num_envs, max(1, config.eval_episodes)), config.seed + 10_000_000,
+                        spec.modalities, config.train_dataset, "eval")
+
+    if ckpt_meta is not None:
+        model = NppPPO.load(ckpt_path / C.MODEL, env=env, device=device)
+        states = torch.load(ckpt_path / C.RNG, weights_only=False)
+        C.set_rng_state(states[info.rank % len(states)])
+    else:
+        model = NppPPO(
+            "MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device, verbose=0,
+            **dataclasses.asdict(hp),
+        )
+        if config.init_from:
+            load_policy_weights(model.policy, config.init_from)
+        _broadcast_parameters(model)
+    model.sync_gradients = config.sync_gradients
+    model.policy.features_extractor.autocast_bf16 = use_bf16
+
+    resolved = {
+        "train": dataclasses.asdict(config),
+        "architecture": arch,
+        "architecture_spec": spec.to_dict(),
+        "ppo": dataclasses.asdict(hp),
+        "world_size": info.world_size,
+        "device": str(device),
+        "bf16_autocast": use_bf16,
+        "rank_seeds": [config.seed + 1000 * r for r in range(info.world_size)],
+        "total_timesteps_per_rank": total_local,
+    }
+    run_id = None
+    if info.is_main:
+        ctx = tracking.start_run(
+            config.experiment_name, step="train", run_name=arch, config=resolved, seed=config.seed,
+            tags={tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: config.condition,
+                  tracking.TAG_DATASET: dataset_hash(config.train_dataset)},
+            parent_run_id=parent_run_id, resume_run_id=config.resume_from,
+        )
+    else:
+        from contextlib import nullcontext
+
+        ctx = nullcontext()
+    with ctx as run:
+        if info.is_main:
+            run_id = run.info.run_id
+        run_id = D.broadcast_object(run_id)
+        out = Path(config.output_dir) / run_id
+        return _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved)
+
+
+def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local, ckpt_meta, resolved) -> str:
+    from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
+
+    from npp_rl import tracking
+
+    info = D.current()
+    metrics = tb_sync = None
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        metrics = tracking.ResilientLogger(run_id, journal_dir=out / "journal")
+        tb_dir = out / "tensorboard"
+        formats = [MlflowWriter(metrics, info.world_size)]
+        try:
+            formats.append(TensorBoardOutputFormat(str(tb_dir)))
+            tb_sync = tracking.TensorBoardSync(tb_dir, run_id)
+        except Exception as e:  # tensorboard missing: MLflow metrics still flow
+            print(f"TensorBoard events disabled ({e})", file=sys.stderr)
+        model.set_logger(Logger(str(out), formats))
+    else:
+        model.set_logger(Logger(None, []))
+
+    meta = {"architecture": arch, "run_id": run_id, "config": resolved}
+    cb = NppTrainingCallback(
+        run_id=run_id if info.is_main else None, ckpt_dir=out / C.ARTIFACT_PATH, save_freq=config.save_freq,
+        eval_freq=config.eval_freq, eval_env_fn=eval_env_fn, eval_episodes=config.eval_episodes, meta=meta,
+        metrics_logger=metrics, tb_sync=tb_sync, tb_sync_every_s=config.tb_sync_every_s,
+    )
+    remaining = total_local - (model.num_timesteps if ckpt_meta else 0)
+    start_steps = model.num_timesteps if ckpt_meta else 0
+    t0 = time.perf_counter()
+    if remaining > 0:
+        model.learn(remaining, callback=cb, log_interval=config.log_interval,
+                    progress_bar=config.progress_bar and info.is_main, reset_num_timesteps=ckpt_meta is None)
+    else:
+        cb.init_callback(model)
+    wall = time.perf_counter() - t0
+    steps = (model.num_timesteps - start_steps) * info.world_size
+
+    # final checkpoint and evaluation (every rank takes part in the checkpoint's RNG gather)
+    if cb.last_checkpoint_step != cb.global_step():
+        cb.save_checkpoint()
+    final_eval = cb.run_eval() if config.eval_episodes > 0 else {}
+    env.close()
+    if info.is_main:
+        metrics.log_metrics({"perf/train_seconds": wall, "perf/fps_overall": steps / max(wall, 1e-9)},
+                            step=cb.global_step())
+        cb.sync_tensorboard()
+        policy_zip = out / "policy.zip"
+        model.save(policy_zip)
+        (out / "summary.json").write_text(json.dumps(
+            {"run_id": run_id, "architecture": arch, "global_steps": cb.global_step(), "wall_s": wall,
+             "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval}, indent=2))
+        if config.register:
+            _log_final_policy(policy_zip, arch, config, run_id)
+        metrics.close()
+    D.barrier()
+    return run_id
+
+
+def _log_final_policy(policy_zip: Path, arch: str, config: TrainConfig, run_id: str) -> None:
+    from npp_rl import tracking
+
+    try:
+        mi = tracking.log_policy(policy_zip, name="model",
+                                 metadata={"architecture": arch, "condition": config.condition})
+        tracking.register_model(mi.model_uri, tracking.model_name(arch), tags={
+            tracking.TAG_STEP: "train", tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: config.condition,
+            tracking.TAG_DATASET: dataset_hash(config.train_dataset), tracking.TAG_SEED: config.seed,
+            "npp_rl.run_id": run_id,
+        })
+    except Exception as e:  # the server may be away at the very end: the zip stays local
+        print(f"logging/registering the final policy failed ({type(e).__name__}: {e}); "
+              f"the policy is at {policy_zip}", file=sys.stderr)
