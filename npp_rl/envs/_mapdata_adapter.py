@@ -60,10 +60,32 @@ def layout(md, name=None):
     return _layout_from_sim_mapdata(md, name)
 
 
-def _layout_from_sim_mapdata(md, name):
-    from .level import layout_from_arrays, sim_rows_from_records
+def sim_level(md):
+    """The simulator's static ``Level`` for a MapData (lenient: unsupported entities are ignored)."""
+    from npp_rl.sim.simulator import Level
 
-    ents = np.asarray(md.entities, dtype=np.float64).reshape(-1, 5).copy()
-    ents[:, 1:3] *= 6.0
-    rows = sim_rows_from_records(ents)
-    return layout_from_arrays(name or str(md.source), md.tiles, md.spawn, rows, source=md)
+    return Level(md, lenient=True)
+
+
+def _layout_from_sim_mapdata(md, name, level=None):
+    """Entity rows exactly as the simulator holds them (``Level.ent0``), so row k of the layout is
+    entity k of the batched simulator."""
+    from npp_rl.sim import core as C
+
+    from .level import layout_from_arrays
+
+    lv = level if level is not None else sim_level(md)
+    e = lv.ent0[: lv.n_ent]
+    rows = np.stack([e[:, C.E_TYPE], e[:, C.E_X], e[:, C.E_Y], e[:, C.E_DX], e[:, C.E_DY],
+                     e[:, C.E_ORI], e[:, C.E_MODE]], axis=1) if lv.n_ent else np.zeros((0, 7))
+    doors = np.isin(rows[:, 0], (5, 6, 8))
+    rows[~doors, 3] = rows[~doors, 1]
+    rows[~doors, 4] = rows[~doors, 2]
+    lay = layout_from_arrays(name or str(md.source), md.tiles, md.spawn, rows, source=md)
+    # exit switch -> its door (E_B holds the door's row)
+    lay.ent_partner[:] = -1
+    for k in range(lv.n_ent):
+        if e[k, C.E_TYPE] == 4:
+            d = int(e[k, C.E_B])
+            lay.ent_partner[k], lay.ent_partner[d] = d, k
+    return lay

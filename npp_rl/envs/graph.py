@@ -74,7 +74,7 @@ for _t in HAZARD_TYPES:
 for _t in DOOR_TYPES:
     _KIND[_t] = ("door", 12.0)
 #: state encodings used by the dynamic kernel
-ST_ACTIVE, ST_MINE, ST_EXIT, ST_DOOR = 0, 1, 2, 3
+ST_ACTIVE, ST_MINE, ST_EXIT, ST_DOOR, ST_MOVING = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -302,7 +302,8 @@ def build_topology(st) -> GraphTopology:
             row_node[r, slot] = node
             t = int(layout.ent_type[r])
             row_kind[r] = (ST_MINE if t in MINE_TYPES else ST_EXIT if t == E_EXIT
-                           else ST_DOOR if t in DOOR_TYPES else ST_ACTIVE)
+                           else ST_DOOR if t in DOOR_TYPES else ST_MOVING if t in HAZARD_TYPES
+                           else ST_ACTIVE)
         r0 = rows[0]
         if name == "exit_door":
             exit_node[r0] = node
