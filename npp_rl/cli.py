@@ -5,6 +5,7 @@ Commands import their layer lazily so that ``npp-rl --help`` and light commands 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -47,10 +48,136 @@ def sim_render(mapfile: str, out: str, scale: float, no_legend: bool) -> None:
     click.echo(str(path))
 
 
+@sim.command("trace")
+@click.option("--map", "map_path", type=click.Path(exists=True, dir_okay=False), help="N++ level file.")
+@click.option("--inputs", "inputs_path", type=click.Path(exists=True, dir_okay=False),
+              help="Raw input bytes, one per frame (bit0 jump, bit1 right, bit2 left).")
+@click.option("--demo", "demo_path", type=click.Path(exists=True, dir_okay=False),
+              help="N++ attract demo (its own map and inputs); instead of --map/--inputs.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+def sim_trace(map_path, inputs_path, demo_path, out) -> None:
+    """Simulate a level with given inputs and write the per-frame trace CSV
+    (frame,input,x,y,vx,vy,state,dead,won)."""
+    if bool(demo_path) == bool(map_path or inputs_path) or (map_path and not inputs_path) or (
+        inputs_path and not map_path
+    ):
+        raise click.UsageError("give either --demo DEMOFILE, or --map MAPFILE and --inputs INPUTSFILE")
+    from npp_rl.sim.trace import trace_command
+
+    try:
+        tr = trace_command(map_path, inputs_path, demo_path, out)
+    except ValueError as e:  # format errors name the file, the offset and what was expected
+        raise click.ClickException(str(e)) from None
+    outcome = f"died (frame {tr.death_frame}, {tr.death_cause})" if tr.death_frame else (
+        f"won (frame {tr.win_frame})" if tr.win_frame else "alive")
+    click.echo(f"{out}: {len(tr.rows) - 1} frames, {outcome}, gold {tr.gold_collected}", err=True)
+
+
+@sim.command("bench")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--frames", default=1_000_000, show_default=True, help="Frames for the batched figure.")
+@click.option("--worlds", default=64, show_default=True, help="Worlds in the batched figure.")
+@click.option("--map", "maps", multiple=True, help="Level files (default: reference levels if present).")
+def sim_bench(as_json: bool, frames: int, worlds: int, maps) -> None:
+    """Frames per second of the simulator on one core, single world and batched."""
+    import json
+
+    from npp_rl.sim.bench import run_bench
+
+    res = run_bench(frames_single=max(frames // 5, 10_000), frames_batched=frames, n_worlds=worlds,
+                    map_names=list(maps) or None)
+    if as_json:
+        click.echo(json.dumps(res))
+    else:
+        for k, v in res.items():
+            click.echo(f"{k}: {v}")
+
+
 # --------------------------------------------------------------------------- levels
 @main.group()
 def levels() -> None:
     """Level datasets: generate, import, show."""
+
+
+# --------------------------------------------------------------------------- models / training
+@main.command("architectures")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def architectures_cmd(as_json: bool) -> None:
+    """List the architectures with their modalities, graph encoder and parameter counts."""
+    import json as _json
+
+    from npp_rl.models import ARCHITECTURES, count_parameters
+
+    rows = [{"name": a.name, "modalities": list(a.modalities), "graph_encoder": a.graph_encoder,
+             "parameters": count_parameters(a.name), "description": a.description} for a in ARCHITECTURES.values()]
+    if as_json:
+        click.echo(_json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'architecture':<16}{'parameters':>11}  {'graph':<6}modalities")
+    for r in rows:
+        click.echo(f"{r['name']:<16}{r['parameters']:>11,}  {r['graph_encoder'] or '-':<6}{', '.join(r['modalities'])}")
+        click.echo(f"{'':<35}{r['description']}")
+
+
+def _split_names(values) -> list[str]:
+    return [n for v in values for n in str(v).replace(",", " ").split()]
+
+
+@main.command("train", context_settings={"allow_extra_args": True})
+@click.option("--experiment-name", required=True, help="MLflow experiment.")
+@click.option("--architectures", "archs", multiple=True, required=True,
+              help="One or more architectures: --architectures A B ... (see `npp-rl architectures`).")
+@click.option("--train-dataset", type=click.Path(), help="Level dataset folder.")
+@click.option("--total-timesteps", type=int, default=100_000, show_default=True, help="Env steps over all ranks.")
+@click.option("--num-envs", type=int, default=16, show_default=True, help="Environments per rank.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--save-freq", type=int, default=50_000, show_default=True, help="Checkpoint every N global steps.")
+@click.option("--eval-freq", type=int, default=50_000, show_default=True, help="Evaluate every N global steps.")
+@click.option("--eval-episodes", type=int, default=20, show_default=True)
+@click.option("--resume-from", help="Run id: continue that run from its last checkpoint.")
+@click.option("--init-from", help="Run id or model URI whose full policy weights start training.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI or the embedded store).")
+@click.option("--output-dir", default=".npp-rl/train", show_default=True, type=click.Path(file_okay=False))
+@click.option("--hyperparams", "hyperparams_file", type=click.Path(dir_okay=False), help="PPO hyperparameter YAML.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a PPO hyperparameter.")
+@click.option("--env-factory", help="module:function building the vector env (default: the N++ env).")
+@click.option("--torch-threads", type=int, default=0, help="torch threads per rank (0 = default).")
+@click.option("--no-sync-gradients", is_flag=True, hidden=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--no-register", is_flag=True, help="Do not log/register the final policy.")
+@click.pass_context
+def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progress, no_register, **kw) -> None:
+    """Train PPO for one or more architectures (several = one child run each under a parent run).
+
+    Distributed: torchrun --nproc-per-node N $(which npp-rl) train ... (gloo on CPU, NCCL on GPU).
+    """
+    from npp_rl.models import get_architecture
+    from npp_rl.training import TrainConfig, train
+
+    names = _split_names(list(archs) + list(ctx.args))
+    for n in names:
+        try:
+            get_architecture(n)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--architectures") from None
+    if train_dataset and not kw.get("env_factory") and not os.path.isdir(train_dataset):
+        raise click.BadParameter(f"{train_dataset}: no such folder", param_hint="--train-dataset")
+    hp = {}
+    for o in overrides:
+        k, sep, v = o.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{o!r}: expected KEY=VALUE", param_hint="--set")
+        hp[k.strip()] = v.strip()
+    try:
+        cfg = TrainConfig(architectures=names, train_dataset=train_dataset, hyperparams=hp,
+                          sync_gradients=not no_sync_gradients, progress_bar=not no_progress,
+                          register=not no_register, **kw)
+        run_id = train(cfg)
+    except (ValueError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+    if run_id:
+        click.echo(f"run_id={run_id}")
 
 
 # --------------------------------------------------------------------------- bench
@@ -139,6 +266,50 @@ def stack_env(directory):
     """Print the exports a client needs (eval "$(npp-rl stack env)")."""
     for k, v in _stack(directory).env().items():
         click.echo(f"export {k}={v}")
+
+
+# --------------------------------------------------------------------------- pretraining
+@main.command("pretrain")
+@click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--architecture", required=True, help="Architecture name (see `npp-rl architectures`).")
+@click.option("--replay-data-dir", required=True, type=click.Path(), help="Folder searched recursively for replays.")
+@click.option("--bc-epochs", type=int, default=10, show_default=True)
+@click.option("--bc-batch-size", type=int, default=256, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
+def pretrain_cmd(**kw) -> None:
+    """Behavioural cloning from replays into the PPO policy's network."""
+    raise NotBuiltYet("pretraining (npp_rl/pretraining)")
+
+
+# --------------------------------------------------------------------------- evaluation
+@main.command("evaluate")
+@click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--model", required=True, help="RUN_ID or MODEL_URI (models:/npp-rl-<arch>@champion ...).")
+@click.option("--test-dataset", required=True, type=click.Path(), help="Dataset or folder of N++ levels.")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
+def evaluate_cmd(**kw) -> None:
+    """Evaluate a policy on a test suite, per category."""
+    raise NotBuiltYet("evaluation (npp_rl/evaluation)")
+
+
+# --------------------------------------------------------------------------- comparison
+@main.command("compare")
+@click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
+def compare_cmd(**kw) -> None:
+    """Decision matrix, plots and report over an experiment's runs; moves @champion."""
+    raise NotBuiltYet("comparison (npp_rl/comparison)")
+
+
+# --------------------------------------------------------------------------- pipeline
+@main.command("pipeline")
+@click.option("--preset", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
+@click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
+def pipeline_cmd(**kw) -> None:
+    """generate levels -> pretrain -> train -> evaluate -> compare, chained by run ids."""
+    raise NotBuiltYet("the pipeline")
 
 
 def run() -> None:  # pragma: no cover - console entry

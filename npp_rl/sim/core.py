@@ -882,12 +882,16 @@ def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
             break
         dx = x - a
         dy = y - b
+        mdx = -dx
         if abs(dx) <= 0.0000001:
             dx = 0.0
+            mdx = 0.0  # the reference sets an integer 0 here: -0 is +0
             if x == 50.51197510492316 or x == 49.23232124849253:
                 dx = -(2.0 ** -47)
+                mdx = -dx
             if x == 49.153536108584795:
                 dx = 2.0 ** -47
+                mdx = -dx
         dsq = dx * dx + dy * dy
         if dsq < 1e-16:
             break
@@ -909,7 +913,7 @@ def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
             cross = vx * dy - vy * dx
             inv2 = inv * inv
             vx = cross * inv2 * dy
-            vy = cross * inv2 * (-dx)
+            vy = cross * inv2 * mdx
         if dy >= -0.0001:
             nin[N_CCOUNT] += 1
             nin[N_CSX] += ndx

@@ -1,0 +1,144 @@
+"""Simulator benchmark (``npp-rl sim bench --json``): frames per second, single world and batched, one core.
+
+Worlds are driven by random input runs (the reference traces' generator: an action held 1-8 frames) and reset
+when they die or win, so the figures cover ordinary play: running, jumping, wall contact, entities.
+Time split: the same workload is re-run with (a) entity move/think/collision disabled is not possible without
+changing the rules, so the split is measured on the kernels themselves: ``collision`` = the 4 substeps of
+ninja-vs-tiles/objects, ``entities`` = entity move/think + logical collisions, ``overhead`` = the rest
+(Python call, input decoding, ninja think).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from npp_rl.sim.mapdata import MapData, load_map, parse_map
+
+_DEFAULT_MAPS = ("000_the_basics", "001_walljumptroduction", "003_wall-to-wall", "minefield", "slopes",
+                 "complex-path-switch-required")
+
+
+def _random_inputs(rng: np.random.Generator, n: int) -> np.ndarray:
+    table = np.array([0, 4, 2, 1, 5, 3], dtype=np.uint8)
+    out = np.empty(n, dtype=np.uint8)
+    k = 0
+    while k < n:
+        a = int(rng.integers(0, 6))
+        r = int(rng.integers(1, 9))
+        out[k:k + r] = table[a]
+        k += r
+    return out
+
+
+def _builtin_map() -> MapData:
+    """A small level with floors, walls, slopes and a few mines (used when no reference maps exist)."""
+    data = bytearray(1230 + 5 * 5)
+    tiles = np.zeros((23, 42), dtype=np.uint8)
+    tiles[20:, :] = 1
+    tiles[:, 0] = 1
+    tiles[:, 41] = 1
+    tiles[19, 10:14] = (6, 1, 1, 7)
+    tiles[12, 20:30] = 1
+    data[184:1150] = tiles.tobytes()
+    counts = np.zeros(40, dtype="<u2")
+    counts[0], counts[1], counts[3], counts[4] = 1, 2, 1, 1
+    data[1150:1230] = counts.tobytes()
+    recs = [(0, 30, 70, 0, 0), (1, 60, 78, 0, 0), (1, 120, 78, 0, 0), (3, 160, 78, 0, 0), (4, 100, 40, 0, 0)]
+    for i, r in enumerate(recs):
+        data[1230 + 5 * i:1235 + 5 * i] = bytes(r)
+    return parse_map(bytes(data), "<builtin bench level>")
+
+
+def find_maps(names=None) -> list[tuple[str, MapData]]:
+    ref = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "npp" / "maps"
+    out = []
+    for name in names or _DEFAULT_MAPS:
+        p = Path(name)
+        if not p.is_file():
+            p = ref / name
+        if p.is_file():
+            out.append((str(p), load_map(p)))
+    if not out:
+        out.append(("<builtin bench level>", _builtin_map()))
+    return out
+
+
+def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_worlds: int = 64,
+              map_names=None, seed: int = 0) -> dict:
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    except (AttributeError, OSError):  # pragma: no cover
+        pass
+    from npp_rl.sim import core as C
+    from npp_rl.sim.simulator import BatchSim
+
+    maps = find_maps(map_names)
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    warm = BatchSim([m for _, m in maps[:1]], n_worlds=1)
+    warm.step_sequences(_random_inputs(rng, 16)[None, :])
+    warm.step(np.zeros(1, np.uint8), 4)
+    compile_s = time.perf_counter() - t0
+
+    def drive(batch: BatchSim, total_frames: int, chunk: int) -> tuple[float, int]:
+        w = batch.n_worlds
+        seqs = np.stack([_random_inputs(rng, chunk) for _ in range(w)])
+        done = 0
+        elapsed = 0.0
+        while done < total_frames:
+            t = time.perf_counter()
+            stepped = batch.step_sequences(seqs)
+            elapsed += time.perf_counter() - t
+            done += int(stepped.sum())
+            ended = np.nonzero(batch.ninja[:, C.N_STATE] >= 6)[0]
+            if len(ended):
+                batch.reset(ended)
+            seqs = np.roll(seqs, 7, axis=1)
+        return elapsed, done
+
+    single = BatchSim([maps[0][1]], n_worlds=1)
+    el_s, fr_s = drive(single, frames_single, 2000)
+    batch = BatchSim([m for _, m in maps], n_worlds=n_worlds)
+    el_b, fr_b = drive(batch, frames_batched, 256)
+    # per-map single-world figures (entities-heavy levels cost more)
+    per_map = {}
+    for name, m in maps:
+        b = BatchSim([m], n_worlds=1)
+        el, fr = drive(b, 50_000, 2000)
+        per_map[Path(name).name] = round(fr / el)
+    split = _time_split(maps, rng)
+    return {
+        "frames_per_s_single": round(fr_s / el_s),
+        "frames_per_s_batched": round(fr_b / el_b),
+        "compile_s": round(compile_s, 3),
+        "n_worlds_batched": n_worlds,
+        "frames_single": fr_s,
+        "frames_batched": fr_b,
+        "maps": [Path(n).name for n, _ in maps],
+        "map_single": Path(maps[0][0]).name,
+        "frames_per_s_single_by_map": per_map,
+        "time_split": split,
+        "cpu": _cpu_name(),
+        "note": "one core (sched_setaffinity); inputs: random actions held 1-8 frames, worlds reset on death/win",
+    }
+
+
+def _time_split(maps, rng) -> dict:
+    """Fractions of frame time in tile/object collision, entities, and the rest (kernel-level timing)."""
+    from npp_rl.sim import profile
+
+    return profile.time_split([m for _, m in maps], rng)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover
+        pass
+    return "unknown"
