@@ -1,0 +1,361 @@
+"""A solver that proves a level solvable by searching the real simulator, and yields the inputs.
+
+Batched best-first search over macro-actions (an input pattern held for ``macro_frames`` frames):
+
+* Goals are planned once per level on a coarse geodesic grid (:mod:`npp_rl.levels.geodesic`): the exit
+  switch, then the exit door, with locked-door switches inserted wherever a closed locked door cuts the
+  way. A world's *stage* is the first planned goal it has not reached (read from the simulator state).
+* Score = geodesic distance to the current goal + the planned distance still left after it + a small
+  cost per frame. Every iteration takes the ``beam`` best open nodes, copies their simulator state into
+  ``beam x len(MACROS)`` worlds of one :class:`~npp_rl.sim.simulator.BatchSim`, steps them all in one
+  compiled call, drops deaths and states already seen (quantised position, velocity, movement state,
+  jump held, stage), and keeps the best ``frontier`` nodes.
+* A world that wins ends the search; its inputs are then replayed from the spawn in a fresh
+  :class:`~npp_rl.sim.simulator.Simulator` and kept only if that replay wins on its last frame. The
+  search is a heuristic; that replay is the proof.
+
+The simulator is reached through :class:`SimBackend` so another implementation can be dropped in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from npp_rl.sim.mapdata import MapData
+from npp_rl.sim.replay import Replay
+
+from . import geodesic as geo
+
+SOLVER_VERSION = "1.0"
+
+# macro-actions: input byte per frame (bit0 jump, bit1 right, bit2 left); "press" variants release jump for
+# one frame first so that a new jump (or wall jump) is triggered even when jump was already held.
+_MACRO_PATTERNS = (
+    ("noop", 0, 0),
+    ("left", 4, 4),
+    ("right", 2, 2),
+    ("press jump", 0, 1),
+    ("press jump+left", 4, 5),
+    ("press jump+right", 2, 3),
+    ("hold jump", 1, 1),
+    ("hold jump+left", 5, 5),
+    ("hold jump+right", 3, 3),
+)
+
+
+def macro_table(k: int) -> np.ndarray:
+    """uint8 (len(MACROS), k): the input bytes of each macro-action."""
+    out = np.empty((len(_MACRO_PATTERNS), k), dtype=np.uint8)
+    for a, (_, first, rest) in enumerate(_MACRO_PATTERNS):
+        out[a, 0] = first
+        out[a, 1:] = rest
+    return out
+
+
+@dataclass
+class SolverConfig:
+    beam: int = 48
+    """Open nodes expanded per iteration (each into every macro-action)."""
+    frontier: int = 6000
+    """Open nodes kept; the worst are dropped beyond this."""
+    macro_frames: int = 6
+    """Frames each macro-action lasts."""
+    max_frames: int = 3600
+    """Longest solution accepted, in frames (60 s of game time)."""
+    max_iterations: int = 800
+    """Search iterations before giving up."""
+    time_limit_s: float = 60.0
+    """Wall-clock budget per level."""
+    frame_cost: float = 0.15
+    """Score added per frame used (px of geodesic distance), favouring shorter solutions."""
+
+
+@dataclass
+class SolveResult:
+    solved: bool
+    inputs: bytes = b""
+    win_frame: int = 0
+    iterations: int = 0
+    nodes: int = 0
+    frames_simulated: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+    plan: list = field(default_factory=list)
+
+    def to_replay(self, map_bytes: bytes, source: str = "") -> Replay:
+        if not self.solved:
+            raise ValueError("no solution to store")
+        return Replay(map_bytes, self.inputs, "won", self.win_frame,
+                      source=source or f"npp-rl solver {SOLVER_VERSION}")
+
+
+# --------------------------------------------------------------------------- simulator access
+class SimBackend:
+    """What the solver needs from a simulator. The default wraps :class:`npp_rl.sim.simulator.BatchSim`:
+    per-world state lives in the arrays ``ninja``, ``entities``, ``n_entities``, ``hor``, ``ver``."""
+
+    STATE_ARRAYS = ("ninja", "entities", "n_entities", "hor", "ver")
+
+    def __init__(self, md: MapData, n_worlds: int):
+        from npp_rl.sim import core as C
+        from npp_rl.sim.simulator import BatchSim
+
+        self.C = C
+        self.sim = BatchSim([md], n_worlds=n_worlds)
+
+    def snapshot_arrays(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self.sim, k) for k in self.STATE_ARRAYS}
+
+    def load(self, store: dict[str, np.ndarray], slots: np.ndarray) -> None:
+        for k, arr in self.snapshot_arrays().items():
+            arr[: len(slots)] = store[k][slots]
+
+    def save(self, store: dict[str, np.ndarray], worlds: np.ndarray, slots: np.ndarray) -> None:
+        for k, arr in self.snapshot_arrays().items():
+            store[k][slots] = arr[worlds]
+
+    def step_sequences(self, inputs: np.ndarray) -> np.ndarray:
+        return self.sim.step_sequences(inputs)
+
+
+def verify(md: MapData, inputs: bytes) -> tuple[str, int]:
+    """Replay ``inputs`` from the spawn in a fresh simulator: ("won"|"died"|"timeout", frame)."""
+    from npp_rl.sim.simulator import Simulator
+
+    sim = Simulator(md)
+    n = sim.run(inputs)
+    if sim.won:
+        return "won", int(sim.win_frame or n)
+    if sim.dead:
+        return "died", int(sim.death_frame or n)
+    return "timeout", n
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass
+class _Goal:
+    kind: str  # "switch", "locked", "exit"
+    x: float
+    y: float
+    field: np.ndarray
+    door: int = -1  # index into the locked-door list
+
+
+def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
+    """Goals in order and, for each locked door, its switch position."""
+    ents = md.entities
+    exits = [(6.0 * e[1], 6.0 * e[2]) for e in ents if e[0] == 3]
+    switches = [(6.0 * e[1], 6.0 * e[2]) for e in ents if e[0] == 4]
+    if not exits or not switches:
+        raise ValueError(f"{md.source}: level has no exit door and switch")
+    locked = []  # (door x, door y, vertical, switch x, switch y)
+    for r in range(len(ents) - 1):
+        if ents[r, 0] == 6 and ents[r + 1, 0] == 7:
+            locked.append((6.0 * ents[r, 1], 6.0 * ents[r, 2], int(ents[r, 3]) % 8 in (0, 4),
+                           6.0 * ents[r + 1, 1], 6.0 * ents[r + 1, 2]))
+    solid_base = geo.solid_raster(md.tiles)
+    closed = set(range(len(locked)))
+    cache: dict[frozenset, np.ndarray] = {}
+
+    def free_for(closed_set):
+        key = frozenset(closed_set)
+        if key not in cache:
+            doors = [(locked[d][0], locked[d][1], locked[d][2]) for d in closed_set]
+            solid = geo.solid_raster(md.tiles, doors) if doors else solid_base
+            cache[key] = geo.free_nodes(solid)
+        return cache[key]
+
+    goals: list[_Goal] = []
+    pos = md.spawn
+    for kind, (gx, gy) in (("switch", switches[0]), ("exit", exits[0])):
+        for _ in range(len(locked) + 1):
+            free = free_for(closed)
+            f = geo.distance_field(free, gx, gy)
+            if geo.lookup(f, *pos) < geo.INF:
+                goals.append(_Goal(kind, gx, gy, f))
+                pos = (gx, gy)
+                break
+            # open the nearest reachable closed locked door first
+            best = None
+            for d in sorted(closed):
+                fd = geo.distance_field(free, locked[d][3], locked[d][4])
+                dd = geo.lookup(fd, *pos)
+                if dd < geo.INF and (best is None or dd < best[0]):
+                    best = (dd, d, fd)
+            if best is None:
+                goals.append(_Goal(kind, gx, gy, f))  # unreachable on the grid: let the search try anyway
+                pos = (gx, gy)
+                break
+            _, d, fd = best
+            goals.append(_Goal("locked", locked[d][3], locked[d][4], fd, door=d))
+            closed.discard(d)
+            pos = (locked[d][3], locked[d][4])
+    return goals, [(lk[3], lk[4]) for lk in locked]
+
+
+# --------------------------------------------------------------------------- search
+def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBackend) -> SolveResult:
+    """Search for inputs that win ``md``; the result is verified by a clean replay."""
+    cfg = config or SolverConfig()
+    t0 = time.perf_counter()
+    goals, locked_switches = _plan(md)
+    plan = [(g.kind, g.x, g.y) for g in goals]
+    rest = np.zeros(len(goals) + 1)
+    for s in range(len(goals) - 2, -1, -1):
+        leg = geo.lookup(goals[s + 1].field, goals[s].x, goals[s].y)
+        rest[s] = rest[s + 1] + (leg if leg < geo.INF else 2000.0)
+    macros = macro_table(cfg.macro_frames)
+    A = len(macros)
+    n_worlds = cfg.beam * A
+    be = backend_cls(md, n_worlds)
+    C = be.C
+    sim = be.sim
+    # entity rows of the planned locked doors (the door entity sits at its switch for logic)
+    door_rows = {}
+    et = sim.entities[0, : sim.n_entities[0]]
+    for gi, g in enumerate(goals):
+        if g.kind == "locked":
+            rows = np.nonzero(et[:, C.E_TYPE] == 6)[0]
+            if len(rows):
+                dist = np.hypot(et[rows, C.E_X] - g.x, et[rows, C.E_Y] - g.y)
+                door_rows[gi] = int(rows[np.argmin(dist)])
+
+    def stage_of(worlds_ninja, worlds_ent):
+        st = np.zeros(len(worlds_ninja), dtype=np.int64)
+        done = np.ones(len(worlds_ninja), dtype=bool)
+        for gi, g in enumerate(goals):
+            if g.kind == "switch":
+                reached = worlds_ninja[:, C.N_SWITCH_FRAME] >= 0
+            elif g.kind == "locked":
+                r = door_rows.get(gi)
+                reached = worlds_ent[:, r, C.E_ACTIVE] == 0 if r is not None else np.zeros(len(st), bool)
+            else:
+                reached = worlds_ninja[:, C.N_STATE] == 8
+            done &= reached
+            st += done
+        return st
+
+    def score_of(nin, stage, frames):
+        sc = np.full(len(nin), geo.INF)
+        for s in np.unique(stage):
+            m = stage == s
+            if s >= len(goals):
+                sc[m] = 0.0
+                continue
+            d = geo.lookup_many(goals[s].field, nin[m, C.N_X], nin[m, C.N_Y])
+            d = np.where(d < geo.INF, d, 5000.0)
+            sc[m] = d + rest[s]
+        return sc + cfg.frame_cost * frames
+
+    # snapshot store
+    cap = cfg.frontier + n_worlds
+    store = {k: np.zeros((cap,) + v.shape[1:], dtype=v.dtype) for k, v in be.snapshot_arrays().items()}
+    slot_score = np.full(cap, np.inf)
+    slot_node = np.full(cap, -1, dtype=np.int64)
+    parent: list[int] = [-1]
+    macro_of: list[int] = [-1]
+    used: list[int] = [0]  # frames of the macro actually stepped
+    node_frames: list[int] = [0]
+    be.save(store, np.array([0]), np.array([0]))
+    root_stage = stage_of(sim.ninja[:1], sim.entities[:1])
+    slot_score[0] = score_of(sim.ninja[:1], root_stage, np.zeros(1))[0]
+    slot_node[0] = 0
+    visited: set = set()
+    res = SolveResult(False, plan=plan)
+    frames_sim = 0
+
+    def inputs_of(node: int, last_macro: int, last_used: int) -> bytes:
+        seq = [bytes(macros[last_macro, :last_used])]
+        while node > 0:
+            seq.append(bytes(macros[macro_of[node], : used[node]]))
+            node = parent[node]
+        return b"".join(reversed(seq))
+
+    it = 0
+    while True:
+        if it >= cfg.max_iterations:
+            res.reason = f"iteration budget ({cfg.max_iterations}) spent"
+            break
+        if time.perf_counter() - t0 > cfg.time_limit_s:
+            res.reason = f"time budget ({cfg.time_limit_s:.0f} s) spent"
+            break
+        occupied = np.nonzero(np.isfinite(slot_score))[0]
+        if len(occupied) == 0:
+            res.reason = "search space exhausted (every reachable state explored or dead)"
+            break
+        it += 1
+        k = min(cfg.beam, len(occupied))
+        pick = occupied[np.argpartition(slot_score[occupied], k - 1)[:k]] if len(occupied) > k else occupied
+        src = np.repeat(pick, A)
+        pad = n_worlds - len(src)
+        if pad:
+            src = np.concatenate([src, np.full(pad, pick[0])])
+        be.load(store, src)
+        p_nodes = slot_node[src]
+        slot_score[pick] = np.inf
+        slot_node[pick] = -1
+        act = np.tile(np.arange(A), cfg.beam)[: n_worlds]
+        inp = macros[act]
+        stepped = be.step_sequences(inp)
+        frames_sim += int(stepped.sum())
+        nin = sim.ninja
+        n_real = len(pick) * A
+        won = np.nonzero(nin[:n_real, C.N_STATE] == 8)[0]
+        if len(won):
+            w = int(won[0])
+            cand = inputs_of(int(p_nodes[w]), int(act[w]), int(stepped[w]))
+            outcome, frame = verify(md, cand)
+            if outcome == "won":
+                res.solved, res.inputs, res.win_frame = True, cand[:frame], frame
+                break
+            res.reason = f"search win did not replay ({outcome} at frame {frame})"
+        alive = ~np.isin(nin[:n_real, C.N_STATE], (6, 7, 8))
+        pf = np.array([node_frames[p] for p in p_nodes[:n_real]])
+        frames = pf + stepped[:n_real]
+        alive &= frames <= cfg.max_frames
+        stage = stage_of(nin[:n_real], sim.entities[:n_real])
+        sc = score_of(nin[:n_real], stage, frames)
+        q = np.stack([
+            stage,
+            np.round(nin[:n_real, C.N_X] / 3.0), np.round(nin[:n_real, C.N_Y] / 3.0),
+            np.round(nin[:n_real, C.N_VX] / 0.5), np.round(nin[:n_real, C.N_VY] / 0.5),
+            nin[:n_real, C.N_STATE], nin[:n_real, C.N_JUMP],
+        ], axis=1).astype(np.int64)
+        new_w = []
+        for w in np.nonzero(alive)[0]:
+            key = q[w].tobytes()
+            if key in visited:
+                continue
+            visited.add(key)
+            new_w.append(w)
+        if not new_w:
+            continue
+        new_w = np.array(new_w)
+        free_slots = np.nonzero(~np.isfinite(slot_score))[0]
+        if len(new_w) > len(free_slots):  # keep the best children only
+            new_w = new_w[np.argsort(sc[new_w], kind="stable")[: len(free_slots)]]
+        slots = free_slots[: len(new_w)]
+        be.save(store, new_w, slots)
+        for w, s in zip(new_w.tolist(), slots.tolist(), strict=True):
+            parent.append(int(p_nodes[w]))
+            macro_of.append(int(act[w]))
+            used.append(int(stepped[w]))
+            node_frames.append(int(frames[w]))
+            slot_node[s] = len(parent) - 1
+        slot_score[slots] = sc[new_w]
+        # trim the frontier
+        occ = np.nonzero(np.isfinite(slot_score))[0]
+        if len(occ) > cfg.frontier:
+            worst = occ[np.argsort(slot_score[occ])[cfg.frontier :]]
+            slot_score[worst] = np.inf
+            slot_node[worst] = -1
+    res.iterations = it
+    res.nodes = len(parent)
+    res.frames_simulated = frames_sim
+    res.seconds = time.perf_counter() - t0
+    if res.solved:
+        res.reason = ""
+    return res
