@@ -115,8 +115,10 @@ class GCNEncoder(_GraphEncoderBase):
     def normalized_adj_t(g: FlatGraph, n: int, dtype) -> torch.Tensor:
         device = g.x.device
         loop = torch.arange(n, device=device)
-        row = torch.cat([g.edge_index[1], loop])  # adj_t[dst, src]
-        col = torch.cat([g.edge_index[0], loop])
+        src, dst = g.edge_index
+        keep = src != dst  # existing self loops are replaced by the unit one (as PyG's gcn_norm does)
+        row = torch.cat([dst[keep], loop])  # adj_t[dst, src]
+        col = torch.cat([src[keep], loop])
         deg = torch.zeros(n, device=device, dtype=dtype).index_add_(0, row, torch.ones_like(row, dtype=dtype))
         dis = deg.pow(-0.5)
         val = dis[row] * dis[col]
@@ -215,9 +217,9 @@ class HGTEncoder(_GraphEncoderBase):
                 edge_dict[r] = torch.stack([local[src[idx]], local[dst[idx]]])
 
         x_dict = {t: h.index_select(0, type_idx[t]) for t in NODE_TYPES}
+        if not edge_dict:  # no edge matched: still run the layers (same maths as inside a batch)
+            edge_dict[self.relations[0]] = torch.zeros(2, 0, dtype=torch.long, device=h.device)
         for conv in self.convs:
-            if not edge_dict:
-                break
             out = conv(x_dict, edge_dict)
             x_dict = {t: (out[t] if out.get(t) is not None else x_dict[t]) for t in NODE_TYPES}
         # concatenated per type = nodes in ``order``; permute the graph ids the same way

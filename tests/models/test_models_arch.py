@@ -1,0 +1,151 @@
+"""Every architecture builds, runs forward/backward, reads sizes from the space; graph batching is exact."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from fake_env import FakeNppEnv, fake_batch
+
+from npp_rl.envs.spec import NODE_TYPES
+from npp_rl.models import ARCHITECTURES, get_architecture
+from npp_rl.models.graph import (
+    FastHGTConv,
+    GCNEncoder,
+    flatten_graphs,
+    hgt_relations,
+    readout,
+)
+from npp_rl.models.policy import build_policy, count_parameters, example_observation_space, load_policy_weights
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_architecture_forward_backward(name):
+    space = example_observation_space(name, game_state_dim=27, node_feat_dim=11)
+    pol = build_policy(name, space)
+    batch = fake_batch(space, 8)
+    actions = torch.randint(0, 6, (8,))
+    values, logp, ent = pol.evaluate_actions(batch, actions)
+    assert values.shape == (8, 1) and logp.shape == (8,) and torch.isfinite(logp).all()
+    (values.sum() + logp.sum() + ent.sum()).backward()
+    grads = [p.grad for p in pol.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+    n = count_parameters(pol)
+    assert n == count_parameters(name, space) and 1_000 < n < 2_000_000
+
+
+def test_unknown_architecture_lists_known():
+    with pytest.raises(ValueError) as e:
+        get_architecture("resnet")
+    for name in ARCHITECTURES:
+        assert name in str(e.value)
+
+
+def test_missing_modality_is_reported():
+    space = example_observation_space("mlp_baseline")
+    with pytest.raises(ValueError, match="graph_node_feats"):
+        build_policy("vision_free", space)
+
+
+def test_extractor_ignores_extra_keys_and_accepts_chw_images():
+    full = example_observation_space(None)
+    pol = build_policy("mlp_baseline", full)
+    assert list(pol.features_extractor.encoders) == ["game_state"]
+    chw = dict(full.spaces)
+    chw["player_frame"] = gym.spaces.Box(0, 255, (1, 84, 84), np.uint8)
+    chw["global_view"] = gym.spaces.Box(0, 255, (1, 100, 176), np.uint8)
+    sp = gym.spaces.Dict(chw)
+    pol = build_policy("full_hgt", sp)
+    b = fake_batch(sp, 2)
+    assert pol.features_extractor(b).shape == (2, 128)
+
+
+def _per_sample(space, batch, enc):
+    outs = []
+    for i in range(next(iter(batch.values())).shape[0]):
+        outs.append(enc(flatten_graphs({k: v[i: i + 1] for k, v in batch.items()})))
+    return torch.cat(outs)
+
+
+@pytest.mark.parametrize("name", ["gcn", "gat", "vision_free"])
+def test_batched_graph_equals_per_sample(name):
+    space = example_observation_space(name)
+    pol = build_policy(name, space)
+    enc = pol.features_extractor.encoders["graph"]
+    batch = fake_batch(space, 6, seed=3)
+    with torch.no_grad():
+        together = enc(flatten_graphs(batch))
+        apart = _per_sample(space, batch, enc)
+    torch.testing.assert_close(together, apart, atol=1e-5, rtol=1e-4)
+
+
+def test_flatten_drops_padding_and_offsets_edges():
+    space = example_observation_space("gcn")
+    batch = fake_batch(space, 3, seed=1)
+    g = flatten_graphs(batch)
+    n_real = int(batch["graph_node_mask"].sum())
+    assert g.x.shape[0] == n_real and g.batch.max() == 2
+    assert g.edge_index.shape[1] == int(batch["graph_edge_mask"].sum())
+    assert (g.batch[g.edge_index[0]] == g.batch[g.edge_index[1]]).all()  # edges stay within a graph
+
+
+def test_readout_mean_and_ninja():
+    space = example_observation_space("gcn")
+    batch = fake_batch(space, 2, seed=2)
+    g = flatten_graphs(batch)
+    h = torch.randn(g.x.shape[0], 4)
+    out = readout(h, g)
+    for b in range(2):
+        sel = g.batch == b
+        torch.testing.assert_close(out[b, :4], h[sel].mean(0))
+        torch.testing.assert_close(out[b, 4:], h[sel & (g.node_type == 0)].mean(0))
+
+
+def test_fast_hgt_matches_pyg_hgt():
+    from torch_geometric.nn import HGTConv
+
+    torch.manual_seed(0)
+    md = (list(NODE_TYPES), list(hgt_relations()))
+    ref, fast = HGTConv(16, 16, md, heads=4), FastHGTConv(16, 16, md, heads=4)
+    fast.load_state_dict(ref.state_dict())
+    x = {t: torch.randn(5, 16) for t in NODE_TYPES}
+    edges = {r: torch.randint(0, 5, (2, 7)) for r in md[1][::2]}
+    a, b = ref(x, edges), fast(x, edges)
+    for t in a:
+        if a[t] is not None:
+            torch.testing.assert_close(a[t], b[t])
+
+
+def test_gcn_sparse_adjacency_matches_edge_index_gcn():
+    from torch_geometric.nn import GCNConv
+
+    space = example_observation_space("gcn")
+    batch = fake_batch(space, 4, seed=5)
+    g = flatten_graphs(batch)
+    enc = GCNEncoder(g.x.shape[1], 8, 1)
+    ref = GCNConv(8, 8, add_self_loops=True, normalize=True)
+    ref.lin.weight.data.copy_(enc.convs[0].lin.weight.data)
+    ref.bias.data.copy_(enc.convs[0].bias.data)
+    h = torch.randn(g.x.shape[0], 8)
+    adj = enc.normalized_adj_t(g, h.shape[0], h.dtype)
+    # coalesce duplicates the way edge_index GCN counts them (each edge once per occurrence)
+    torch.testing.assert_close(enc.convs[0](h, adj), ref(h, g.edge_index), atol=1e-5, rtol=1e-4)
+
+
+def test_load_policy_weights_roundtrip(tmp_path):
+    from stable_baselines3 import PPO
+
+    from npp_rl.models.policy import policy_kwargs
+
+    env = FakeNppEnv(modalities=("graph", "game_state"), seed=0)
+    model = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs("vision_free"), n_steps=8, batch_size=8, device="cpu")
+    model.save(tmp_path / "m.zip")
+    fresh = build_policy("vision_free", env.observation_space)
+    load_policy_weights(fresh, tmp_path / "m.zip")
+    for (k, a), b in zip(model.policy.state_dict().items(), fresh.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=k)
+    torch.save(fresh.state_dict(), tmp_path / "w.pt")
+    load_policy_weights(build_policy("vision_free", env.observation_space), tmp_path / "w.pt")
+    with pytest.raises(ValueError, match="do not fit"):
+        load_policy_weights(build_policy("mlp_baseline", env.observation_space), tmp_path / "m.zip")
