@@ -78,6 +78,7 @@ class WorldBatch:
             self.g_rownode = np.full((n, max(E, 1), 2), -1, np.int32)
             self.g_rowkind = np.zeros((n, max(E, 1)), np.int32)
             self.g_platmap = np.full((n, geodesic.FH, geodesic.FW), -1, np.int32)
+            self.g_open = np.zeros((n, geodesic.FH, geodesic.FW), np.bool_)
             self.g_eidx0 = np.zeros((n, 2, Emax), np.float32)
             self.g_etype0 = np.zeros((n, Emax), np.float32)
 
@@ -133,6 +134,7 @@ class WorldBatch:
             self.g_rowkind[w] = 0
             self.g_rowkind[w, : g.row_kind.shape[0]] = g.row_kind
             self.g_platmap[w] = g.plat_map
+            self.g_open[w] = ~st.solid[3::geodesic.STEP, 3::geodesic.STEP]
             self.g_eidx0[w] = g.edge_index
             self.g_etype0[w] = g.edge_type
         self._loaded[w] = True
@@ -171,7 +173,7 @@ class WorldBatch:
             emask = np.zeros((k, Emax), np.float32)
             graph_step(ws, s.ninja, s.entities, s.n_entities, gi, self.scale, self.g_feats0, self.g_nn, self.g_np,
                        self.g_ns, self.g_x, self.g_y, self.g_goal, self.g_isgoal, self.g_rownode, self.g_rowkind,
-                       self.g_platmap, self.g_eidx0, self.g_etype0, feats, eidx, etype, emask)
+                       self.g_platmap, self.g_open, self.g_eidx0, self.g_etype0, feats, eidx, etype, emask)
             obs["graph_node_feats"] = feats
             obs["graph_node_type"] = self.g_type[ws]
             obs["graph_node_mask"] = self.g_mask[ws]

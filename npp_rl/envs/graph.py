@@ -28,7 +28,8 @@ Node features (``NODE_FEAT_DIM`` = 12, all in [-1, 1]):
 
 Edges (types from spec.EDGE_TYPES): ``walk``/``jump``/``fall`` between platforms (static); ``on``
 object <-> the platform nearest to it along free space (static) and ninja <-> its nearest platform
-(dynamic); ``near`` ninja <-> objects within ``NEAR_RADIUS`` px (up to ``NEAR_K``, dynamic);
+(dynamic); ``near`` ninja <-> objects within ``NEAR_RADIUS`` px in line of sight (up to ``NEAR_K``,
+nearest first, dynamic);
 ``opens`` exit switch <-> exit door and door switch <-> door (static). Static edges come first; the
 dynamic ones are rewritten every step after them.
 """

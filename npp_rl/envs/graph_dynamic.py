@@ -2,7 +2,8 @@
 
 Only the dynamic features and edges change: the ninja node, every node's offset to the ninja, entity
 states (and positions of moving hazards), the goal columns after the exit switch is hit, the ninja's
-``on`` edge to its nearest platform and its ``near`` edges to objects.
+``on`` edge to its nearest platform and its ``near`` edges to objects (within ``NEAR_RADIUS`` px and in line of
+sight through non-solid 6-px cells).
 """
 
 from __future__ import annotations
@@ -27,8 +28,29 @@ def _clip(v):
 
 
 @njit(cache=True)
+def line_of_sight(open_grid, x0, y0, x1, y1, skip_end):
+    """Whether the segment (x0, y0) -> (x1, y1) stays in non-solid 6-px cells, ignoring its last
+    ``skip_end`` px (objects may sit partly inside a wall)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    d = np.sqrt(dx * dx + dy * dy)
+    if d <= skip_end:
+        return True
+    n = int((d - skip_end) / 3.0) + 1
+    for k in range(n + 1):
+        t = (k * 3.0) / d
+        if t > 1.0:
+            break
+        i = min(max(int((x0 + dx * t) / STEP), 0), FW - 1)
+        j = min(max(int((y0 + dy * t) / STEP), 0), FH - 1)
+        if not open_grid[j, i]:
+            return False
+    return True
+
+
+@njit(cache=True)
 def graph_step(ws, nin, ent, n_ent, ginfo, scale, feats0, n_nodes, n_plat, n_static, node_x, node_y,
-               node_goal, node_is_goal, row_node, row_kind, plat_map, eidx0, etype0,
+               node_goal, node_is_goal, row_node, row_kind, plat_map, open_grid, eidx0, etype0,
                feats, eidx, etype, emask):
     """For the worlds ``ws`` (output row q = world ws[q]; ``ginfo`` rows follow ``ws``), write the
     node features ``feats`` (len(ws), M, F) and all edges (static ones copied from ``eidx0``/``etype0``,
@@ -125,6 +147,8 @@ def graph_step(ws, nin, ent, n_ent, ginfo, scale, feats0, n_nodes, n_plat, n_sta
             if d > r2:
                 continue
             if nk == NEAR_K and d >= near_d[NEAR_K - 1]:
+                continue
+            if not line_of_sight(open_grid[w], x, y, x + dx, y + dy, 12.0):
                 continue
             m = nk if nk < NEAR_K else NEAR_K - 1
             while m > 0 and near_d[m - 1] > d:

@@ -59,3 +59,25 @@ def save_graph(obs: dict, solid: np.ndarray, path, title: str = "") -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
+
+
+def save_observation_pictures(level, out_dir, actions=(), prefix: str | None = None) -> list[Path]:
+    """Play ``actions`` on ``level`` and save the player frame, global view and graph it sees as
+    ``<prefix>_player_frame.png``, ``<prefix>_global_view.png`` and ``<prefix>_graph.png``."""
+    from .env import NppEnv
+
+    env = NppEnv([level])
+    obs, info = env.reset(options={"level": 0})
+    for a in actions:
+        obs, _, term, trunc, _ = env.step(int(a))
+        if term or trunc:
+            break
+    name = prefix or info["level"]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{name}_player_frame.png", out / f"{name}_global_view.png", out / f"{name}_graph.png"]
+    save_image(obs["player_frame"], paths[0], scale=4)
+    save_image(obs["global_view"], paths[1], scale=4)
+    st = env.levels.static(0)
+    save_graph(obs, st.solid, paths[2], title=f"{name}: level graph")
+    return paths
