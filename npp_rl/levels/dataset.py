@@ -397,7 +397,8 @@ def load_test_suite(path: str | os.PathLike, category: str | None = None,
         raise DatasetError(f"{root}: not a dataset or a folder of level files")
     if not _level_files(root) and (root / split).is_dir():  # a dataset layout without its manifest
         root = root / split
-    subdirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    subdirs = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: (CATEGORIES.index(p.name) if p.name in CATEGORIES else len(CATEGORIES), p.name))
     folders = [(d.name, d) for d in subdirs if _level_files(d)] if not _level_files(root) else []
     if not folders:
         folders = [(category or root.name, root)]

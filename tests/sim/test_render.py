@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from PIL import Image
 from npp_rl.cli import main
 from npp_rl.sim.render import level_view, render_level, tile_polygons
 
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REF = Path(os.environ.get("NPP_RL_SHARED_REFERENCE", Path(__file__).resolve().parents[2].parent / "shared" / "reference"))
 MAPS = REF / "npp" / "maps"
 needs_ref = pytest.mark.skipif(not MAPS.is_dir(), reason=f"shared reference maps absent ({MAPS})")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from npp_rl.sim.replay import (
     write_replay,
 )
 
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REF = Path(os.environ.get("NPP_RL_SHARED_REFERENCE", Path(__file__).resolve().parents[2].parent / "shared" / "reference"))
 ATTRACT = REF / "npp" / "attract"
 MAPS = REF / "npp" / "maps"
 needs_ref = pytest.mark.skipif(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from npp_rl.sim.replay import Replay, ReplayFormatError, parse_attract, parse_replay
 
-REF = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REF = Path(os.environ.get("NPP_RL_SHARED_REFERENCE", Path(__file__).resolve().parents[2].parent / "shared" / "reference"))
 ATTRACT = REF / "npp" / "attract"
 MAPS = REF / "npp" / "maps"
 

@@ -1,0 +1,79 @@
+"""The solver: its solutions win in a fresh simulator; unsolvable levels are reported, not kept."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from npp_rl.levels import CATEGORIES, SolverConfig, generate, solve, verify
+from npp_rl.levels.builder import LevelBuilder
+from npp_rl.sim.mapdata import load_map
+from npp_rl.sim.replay import parse_replay
+
+REF = Path(os.environ.get("NPP_RL_SHARED_REFERENCE", Path(__file__).resolve().parents[2].parent / "shared" / "reference"))
+MAPS = REF / "npp" / "maps"
+
+
+def test_simple_level_solution_replays_to_a_win():
+    g = generate("simple", 1)
+    res = solve(g.map, SolverConfig(max_iterations=300))
+    assert res.solved, res.reason
+    assert verify(g.map, res.inputs) == ("won", res.win_frame)
+    assert res.win_frame == len(res.inputs)
+    rep = parse_replay(res.to_replay(g.to_bytes()).to_bytes())
+    assert rep.outcome == "won" and rep.outcome_frame == len(rep.inputs)
+    assert rep.map().to_bytes() == g.to_bytes()
+
+
+def test_solver_is_deterministic():
+    g = generate("medium", 2)
+    a = solve(g.map, SolverConfig(max_iterations=300, time_limit_s=float("inf")))
+    b = solve(g.map, SolverConfig(max_iterations=300, time_limit_s=float("inf")))
+    assert a.solved and a.inputs == b.inputs
+
+
+def test_walled_off_exit_is_reported_unsolved():
+    b = LevelBuilder("sealed")
+    b.carve(1, 20, 15, 22)
+    b.carve(20, 20, 30, 22)  # unreachable room
+    b.set_spawn(2, 22)
+    b.add_exit((28, 22), (10, 22))
+    res = solve(b.to_map(), SolverConfig(max_iterations=60))
+    assert not res.solved
+    assert res.reason and res.inputs == b""
+
+
+def test_locked_door_is_planned_before_the_exit():
+    b = LevelBuilder("locked")
+    b.carve(0, 20, 41, 22)
+    b.carve(30, 20, 30, 21, 1)  # leave only the floor row open at column 30
+    b.set_spawn(2, 22)
+    b.add_exit((38, 22), (12, 22))
+    b.add_locked_door((30, 22), (20, 22))
+    res = solve(b.to_map(), SolverConfig(max_iterations=300))
+    assert [k for k, *_ in res.plan] == ["switch", "locked", "exit"]
+    assert res.solved, res.reason
+
+
+@pytest.mark.skipif(not MAPS.is_dir(), reason=f"shared reference maps absent ({MAPS})")
+@pytest.mark.parametrize("name", ["simple-walk", "wall-jump-required", "switch-simple"])
+def test_reference_levels_solved(name):
+    md = load_map(MAPS / name)
+    res = solve(md, SolverConfig(max_iterations=600))
+    assert res.solved, res.reason
+    assert verify(md, res.inputs)[0] == "won"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_category_solvable(category):
+    solved = 0
+    for s in range(4):
+        g = generate(category, s)
+        res = solve(g.map, SolverConfig(max_iterations=800, time_limit_s=float("inf")))
+        if res.solved:
+            assert verify(g.map, res.inputs) == ("won", len(res.inputs))
+            solved += 1
+    assert solved >= 3
