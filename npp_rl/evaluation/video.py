@@ -1,0 +1,73 @@
+"""Episode videos: the level drawn once (:func:`npp_rl.sim.render.render_level`), the ninja and its
+trail drawn on top for every env step, written as an animated GIF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from npp_rl.evaluation.metrics import Episode
+
+
+def episode_frames(level_path, episode: Episode, *, scale: float = 0.5, max_frames: int = 120,
+                   title: str | None = None) -> list[np.ndarray]:
+    """RGB frames (H, W, 3) of ``episode`` on the level at ``level_path`` (at most ``max_frames``,
+    evenly subsampled; the last one always shows the outcome)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from npp_rl.sim.render import render_level
+
+    base = render_level(level_path, scale=scale, legend=False, title="").convert("RGB")
+    W, H = base.size
+    bar = 22
+    traj = np.asarray(episode.trajectory or [(0.0, 0.0)], dtype=float)
+    n = len(traj)
+    picks = np.unique(np.linspace(0, n - 1, min(n, max_frames)).round().astype(int))
+    outcome = "WIN" if episode.success else (f"died ({episode.death_cause})" if episode.died else
+                                            ("timeout" if episode.timeout else "ended"))
+    colour = (30, 140, 60) if episode.success else (200, 40, 40)
+    head = title or f"{episode.category} / {episode.level}"
+    try:
+        font = ImageFont.load_default(size=13)
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    frames = []
+    for i in picks:
+        img = Image.new("RGB", (W, H + bar), (250, 250, 247))
+        img.paste(base, (0, bar))
+        d = ImageDraw.Draw(img, "RGBA")
+        pts = [(float(x) * scale, float(y) * scale + bar) for x, y in traj[: i + 1]]
+        if len(pts) > 1:
+            d.line(pts, fill=(40, 110, 230, 170), width=2)
+        x, y = pts[-1]
+        r = max(3.0, 10 * scale)
+        last = i == picks[-1]
+        fill = colour if last else (20, 20, 20)
+        d.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=(255, 255, 255))
+        text = f"{head}   step {i}/{n - 1}" + (f"   {outcome}" if last else "")
+        d.text((6, bar / 2), text, fill=colour if last else (30, 30, 30), font=font, anchor="lm")
+        frames.append(np.asarray(img))
+    return frames
+
+
+def save_gif(frames: list[np.ndarray], path: str | Path, fps: int = 15, hold_last: int = 15) -> Path:
+    """Write ``frames`` as a looping GIF (the last frame held ``hold_last`` extra frames)."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imgs = [Image.fromarray(f) for f in frames]
+    imgs += [imgs[-1]] * hold_last
+    imgs[0].save(path, save_all=True, append_images=imgs[1:], duration=int(1000 / fps), loop=0, optimize=True)
+    return path
+
+
+def pick_examples(episodes: list[Episode]) -> list[tuple[str, Episode]]:
+    """One success and one failure per category (the first of each in queue order):
+    ``[(label, episode)]`` with labels ``<category>/success`` and ``<category>/failure``."""
+    chosen: dict[str, Episode] = {}
+    for e in episodes:
+        key = f"{e.category}/{'success' if e.success else 'failure'}"
+        chosen.setdefault(key, e)
+    return sorted(chosen.items())

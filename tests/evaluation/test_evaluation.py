@@ -1,0 +1,129 @@
+"""Evaluation: metrics, the test-suite loader, episodes through the batched env, the evaluate run."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+import torch
+from mlflow.tracking import MlflowClient
+
+from npp_rl import tracking
+from npp_rl.evaluation import Episode, SuiteError, load_suite, summarize, wilson_interval
+from npp_rl.evaluation.metrics import flat_metrics
+
+torch.set_num_threads(1)
+
+
+def _ep(cat, success=False, died=False, timeout=False, cause=None, steps=10, frames=40, ref=20.0, reward=0.0):
+    return Episode(level=f"{cat}/x", category=cat, repeat=0, success=success, died=died, timeout=timeout,
+                   death_cause=cause, steps=steps, frames=frames, reward=reward, reference_frames=ref,
+                   reference_kind="manifest")
+
+
+def test_wilson_interval():
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and 0.25 < hi < 0.35  # 0/10 is not certainly 0
+    lo, hi = wilson_interval(10, 10)
+    assert hi == 1.0 and 0.65 < lo < 0.75
+    lo, hi = wilson_interval(5, 10)
+    assert lo < 0.5 < hi and math.isclose(0.5 - lo, hi - 0.5, rel_tol=1e-9)
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_summary_metrics_are_bounded_and_add_up():
+    eps = [_ep("a", success=True, frames=40, ref=20.0, steps=10), _ep("a", success=True, frames=10, ref=20.0, steps=3),
+           _ep("a", died=True, cause="mine"), _ep("b", timeout=True), _ep("b", died=True, cause="impact"),
+           _ep("b", success=True, frames=100, ref=25.0, steps=25, reward=1.0)]
+    s = summarize(eps)
+    assert set(s) == {"a", "b", "overall"}
+    a = s["a"]
+    assert a["success_rate"] == pytest.approx(2 / 3)
+    assert a["efficiency"] == pytest.approx((0.5 + 1.0) / 2)  # 20/40, and 20/10 clipped to 1
+    assert a["spl"] == pytest.approx((0.5 + 1.0 + 0) / 3)
+    assert a["steps_mean"] == 6.5 and a["steps_median"] == 6.5
+    assert a["deaths"] == {"mine": pytest.approx(1 / 3)} and a["safety"] == pytest.approx(2 / 3)
+    for m in s.values():
+        assert m["success_rate"] + m["death_rate"] + m["timeout_rate"] == pytest.approx(1.0)
+        assert 0 <= m["efficiency"] <= 1 and m["success_ci_low"] <= m["success_rate"] <= m["success_ci_high"]
+    assert s["overall"]["episodes"] == 6 and s["overall"]["deaths"] == {"impact": 1 / 6, "mine": 1 / 6}
+    flat = flat_metrics(s)
+    assert flat["eval/b/deaths/impact"] == pytest.approx(1 / 3) and "eval/overall/success_rate" in flat
+    s_none = summarize([_ep("c", died=True, cause="mine")])
+    assert math.isnan(s_none["c"]["efficiency"]) and "eval/c/efficiency" not in flat_metrics(s_none)
+
+
+def test_suite_loader(tiny_dataset, tmp_path):
+    suite = load_suite(tiny_dataset)
+    assert suite.categories == ["mine_heavy", "simple"] and len(suite) == 4
+    kinds = sorted(lv.reference_kind for lv in suite.levels)
+    assert kinds == ["geodesic", "geodesic", "manifest", "manifest"]
+    # a bare folder of level files (an import): category = folder name
+    flat = tmp_path / "imported"
+    flat.mkdir()
+    for lv in suite.levels[:2]:
+        (flat / lv.path.name).write_bytes(lv.path.read_bytes())
+    s2 = load_suite(flat)
+    assert s2.categories == ["imported"] and len(s2) == 2
+    with pytest.raises(SuiteError, match="no such"):
+        load_suite(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SuiteError, match="no N\\+\\+ level files"):
+        load_suite(tmp_path / "empty")
+
+
+def test_run_episodes_every_level_played(tiny_dataset):
+    from npp_rl.evaluation.runner import run_episodes
+
+    suite = load_suite(tiny_dataset)
+    # always run right: episodes end by death, a win or the frame budget
+    eps = run_episodes(lambda obs: np.full(len(obs["game_state"]), 2), suite, ("game_state",),
+                       episodes_per_level=2, n_envs=3)
+    assert len(eps) == 8
+    assert [(e.level, e.repeat) for e in eps] == [(lv.name, r) for lv in suite.levels for r in range(2)]
+    for e in eps:
+        assert e.success + e.died + e.timeout == 1 and e.steps >= 1 and len(e.trajectory) == e.steps + 1
+    # deterministic policy + deterministic env: repeats agree
+    assert [e.frames for e in eps[0::2]] == [e.frames for e in eps[1::2]]
+
+
+def test_evaluate_run(tiny_dataset, tiny_mlp_policy, tmp_path, monkeypatch):
+    from npp_rl.evaluation import EvalConfig, ModelNotFoundError, evaluate
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("NPP_RL_HOME", str(tmp_path / "home"))
+    tracking.configure(quiet=True)
+    with tracking.start_run("eval-test", step="train", seed=3,
+                            tags={tracking.TAG_ARCH: "mlp_baseline", tracking.TAG_CONDITION: "scratch"}) as run:
+        tracking.log_policy(tiny_mlp_policy, name="model")
+    train_id = run.info.run_id
+    cfg = EvalConfig(model=train_id, test_dataset=str(tiny_dataset), experiment_name="eval-test", n_envs=4,
+                     latency_samples=5)
+    eval_id = evaluate(cfg)
+    client = MlflowClient()
+    r = client.get_run(eval_id)
+    assert r.data.tags["npp_rl.step"] == "evaluate" and r.data.tags["npp_rl.train_run_id"] == train_id
+    assert r.data.tags["npp_rl.architecture"] == "mlp_baseline" and r.data.tags["npp_rl.condition"] == "scratch"
+    m = r.data.metrics
+    for cat in ("simple", "mine_heavy", "overall"):
+        assert 0 <= m[f"eval/{cat}/success_rate"] <= 1
+        assert m[f"eval/{cat}/success_rate"] + m[f"eval/{cat}/death_rate"] + m[f"eval/{cat}/timeout_rate"] == pytest.approx(1)
+    assert m["eval/overall/episodes"] == 4 and m["model/parameters"] > 1000 and m["perf/latency_ms_b1_p50"] > 0
+    res = json.loads(Path(client.download_artifacts(eval_id, "eval_results.json", str(tmp_path))).read_text())
+    assert res["summary"]["overall"]["episodes"] == 4 and len(res["episodes"]) == 4
+    videos = [a.path for c in ("simple", "mine_heavy") for a in client.list_artifacts(eval_id, f"videos/{c}")]
+    assert videos and all(p.endswith(".gif") for p in videos)
+    # the same model by URI gives the same results
+    eval2 = evaluate(EvalConfig(model=f"runs:/{train_id}/model", test_dataset=str(tiny_dataset),
+                                experiment_name="eval-test", n_envs=2, videos=False, latency_samples=0))
+    m2 = client.get_run(eval2).data.metrics
+    assert m2["eval/overall/success_rate"] == m["eval/overall/success_rate"]
+    assert m2["eval/overall/mean_reward"] == pytest.approx(m["eval/overall/mean_reward"])
+    for bad in ("models:/npp-rl-nothing@champion", "0123456789abcdef0123456789abcdef", "models:/npp-rl-x/7"):
+        with pytest.raises(ModelNotFoundError, match="--model"):
+            evaluate(EvalConfig(model=bad, test_dataset=str(tiny_dataset), experiment_name="eval-test"))
+    mlflow.set_tracking_uri(None)
