@@ -73,6 +73,35 @@ def run_env_bench(levels=None, n_envs: int = 64, seconds: float = 3.0, seed: int
         "meets_targets": {k: per_core[k] >= TARGETS[k] for k in TARGETS},
         "episodes_finished": {k: v["episodes"] for k, v in detail.items()},
         "seconds_per_set": seconds,
+        "graph": graph_size_stats(lv),
         "cpu": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
     }
+
+
+def graph_size_stats(levels) -> dict:
+    """Node and edge counts of the level graph (static part + the ninja) over a level set, and the time
+    to build a level's static data (rasters, geodesic fields, graph) once."""
+    from .levelset import LevelSet
+    from .static import build_static, graph_topology
+
+    lv = levels if isinstance(levels, LevelSet) else LevelSet(levels)
+    nodes, plats, objs, edges, secs = [], [], [], [], []
+    for i in range(len(lv)):
+        lay = lv.layout(i)
+        t = time.perf_counter()
+        g = graph_topology(build_static(lay))
+        secs.append(time.perf_counter() - t)
+        nodes.append(g.n_nodes)
+        plats.append(g.n_platforms)
+        objs.append(g.n_nodes - 1 - g.n_platforms)
+        edges.append(g.n_static_edges)
+
+    def s(a):
+        a = np.asarray(a, dtype=float)
+        return {"min": int(a.min()), "median": float(np.median(a)), "mean": round(float(a.mean()), 1),
+                "max": int(a.max())}
+
+    return {"levels": len(lv), "nodes": s(nodes), "platform_nodes": s(plats), "object_nodes": s(objs),
+            "static_edges": s(edges), "static_build_ms": {"median": round(1000 * float(np.median(secs)), 1),
+                                                          "max": round(1000 * float(np.max(secs)), 1)}}

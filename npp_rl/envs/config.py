@@ -43,6 +43,10 @@ class EnvConfig:
     adaptive_frame_budget: bool = True
     """Budget per level = clip(600 + 4 * geodesic path length in px (spawn -> switch -> exit),
     1200, max_episode_frames): short levels get short episodes."""
+    split: str | None = "train"
+    """With a level dataset as the level source: which split to play (None = all)."""
+    categories: tuple[str, ...] | None = None
+    """With a level dataset (or generated levels): only these categories (None = all)."""
     level_sampling: str = "random"
     """How a reset picks the next level: ``random`` (seeded, uniform) or ``sequential`` (cycles)."""
     seed: int | None = None

@@ -36,7 +36,8 @@ class WorldBatch:
 
     def __init__(self, levels, n: int, config: EnvConfig | None = None, seed: int | None = None):
         self.cfg = config or EnvConfig()
-        self.levels = levels if isinstance(levels, LevelSet) else LevelSet(levels)
+        self.levels = levels if isinstance(levels, LevelSet) else LevelSet(levels, self.cfg.split,
+                                                                             self.cfg.categories)
         self.n = int(n)
         self.mods = self.cfg.observation_modalities
         self.keys = spec.keys_for(self.mods)
@@ -219,5 +220,6 @@ class WorldBatch:
                 "success": bool(won[w]), "is_success": bool(won[w]), "death_cause": cause,
                 "gold": int(gold[w]), "switch_activated": bool(switch_now[w]),
                 "frames": int(nin[w, C.N_FRAME]), "level": self.levels.name(int(self.level_idx[w])),
+                "category": self.levels.category(int(self.level_idx[w])),
             })
         return obs, rew.astype(np.float32), terminated, truncated, infos

@@ -124,24 +124,33 @@ def _platforms(free, solid, span):
     return plats
 
 
+@njit(cache=True)
 def _nearest_label_map(free, seeds_j, seeds_i, seeds_lab):
-    """Grid map of the label of the nearest seed along free space (BFS), -1 unreached."""
+    """Grid map of the label of the nearest seed along free space (BFS; non-free points take a label
+    but do not pass it on), -1 unreached."""
     out = np.full((FH, FW), -1, dtype=np.int32)
-    from collections import deque
-
-    q = deque()
-    for j, i, lab in zip(seeds_j, seeds_i, seeds_lab, strict=True):
+    qj = np.empty(FH * FW, np.int64)
+    qi = np.empty(FH * FW, np.int64)
+    head = tail = 0
+    for k in range(seeds_j.shape[0]):
+        j, i = seeds_j[k], seeds_i[k]
         if out[j, i] < 0:
-            out[j, i] = lab
-            q.append((j, i))
-    while q:
-        j, i = q.popleft()
-        for dj, di in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)):
-            nj, ni = j + dj, i + di
-            if 0 <= nj < FH and 0 <= ni < FW and out[nj, ni] < 0:
-                out[nj, ni] = out[j, i]
-                if free[nj, ni]:
-                    q.append((nj, ni))
+            out[j, i] = seeds_lab[k]
+            qj[tail] = j
+            qi[tail] = i
+            tail += 1
+    while head < tail:
+        j, i = qj[head], qi[head]
+        head += 1
+        for dj in range(-1, 2):
+            for di in range(-1, 2):
+                nj, ni = j + dj, i + di
+                if 0 <= nj < FH and 0 <= ni < FW and out[nj, ni] < 0:
+                    out[nj, ni] = out[j, i]
+                    if free[nj, ni]:
+                        qj[tail] = nj
+                        qi[tail] = ni
+                        tail += 1
     return out
 
 
@@ -252,7 +261,8 @@ def build_topology(st) -> GraphTopology:
         seeds_j += list(js)
         seeds_i += list(is_)
         seeds_l += [node] * len(js)
-    plat_map = _nearest_label_map(st.free, seeds_j, seeds_i, seeds_l)
+    plat_map = _nearest_label_map(st.free, np.asarray(seeds_j, np.int64), np.asarray(seeds_i, np.int64),
+                                  np.asarray(seeds_l, np.int32))
 
     # walk adjacency: platform points within 2 grid steps
     lab = np.full((FH, FW), -1, np.int32)

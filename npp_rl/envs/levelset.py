@@ -1,8 +1,10 @@
 """The levels an environment plays: a list of N++ level files / MapData, or a dataset folder.
 
-``LevelSet(source)`` accepts a directory (every N++ level file below it: ``*.npplevel``, or files
-with no suffix), a single file, a sequence of paths / ``MapData`` / ``LevelLayout``, or an object with
-a ``maps()`` method returning such a sequence (a dataset). Each level's simulator ``Level`` and
+``LevelSet(source, split=None, categories=None)`` accepts a level dataset (a folder with
+``manifest.json``, loaded and checked by :func:`npp_rl.levels.load_dataset`, or a ``Dataset``; ``split``
+and ``categories`` select its levels), any other folder (every N++ level file below it:
+``*.npplevel`` or files with no suffix), a single file, or a sequence of paths / ``MapData`` /
+``LevelLayout`` / ``GeneratedLevel`` / dataset ``LevelEntry``. Each level's simulator ``Level`` and
 ``LevelLayout`` are built once and memoised by content (so many envs in one process share them).
 """
 
@@ -27,16 +29,28 @@ def _files_in(folder: Path) -> list[Path]:
     return files
 
 
-def _expand(source) -> list:
+def _from_dataset(ds, split, categories) -> list:
+    entries = [e for e in ds.levels(split) if categories is None or e.category in categories]
+    if not entries:
+        raise ValueError(f"{ds.root}: no levels in split {split!r}"
+                         + (f" for categories {list(categories)}" if categories else ""))
+    return entries
+
+
+def _expand(source, split=None, categories=None) -> list:
+    if hasattr(source, "entries") and hasattr(source, "levels") and hasattr(source, "root"):
+        return _from_dataset(source, split, categories)
     if isinstance(source, (str, Path)):
         p = Path(source)
+        if p.is_dir() and (p / "manifest.json").is_file():
+            from npp_rl.levels import load_dataset
+
+            return _from_dataset(load_dataset(p), split, categories)
         if p.is_dir():
             return _files_in(p)
         if p.is_file():
             return [p]
         raise FileNotFoundError(f"level source not found: {p}")
-    if hasattr(source, "maps") and callable(source.maps):
-        return list(source.maps())
     if isinstance(source, Sequence) or hasattr(source, "__iter__"):
         out = []
         for s in source:
@@ -53,12 +67,14 @@ def _expand(source) -> list:
 class LevelSet:
     """An indexed, immutable collection of levels."""
 
-    def __init__(self, source):
+    def __init__(self, source, split: str | None = None, categories=None):
         if isinstance(source, LevelSet):
             self._items = source._items
             self._built = source._built
             return
-        self._items = _expand(source)
+        if isinstance(categories, str):
+            categories = (categories,)
+        self._items = _expand(source, split, categories)
         self._built: list[tuple | None] = [None] * len(self._items)
 
     def __len__(self) -> int:
@@ -71,6 +87,12 @@ class LevelSet:
             if isinstance(item, LevelLayout):
                 item = item.source
             name = None
+            if hasattr(item, "category") and hasattr(item, "load_map"):  # dataset LevelEntry
+                name = f"{item.category}/{item.id}"
+                item = item.load_map()
+            elif hasattr(item, "category") and hasattr(item, "map"):  # GeneratedLevel
+                name = f"{item.category}/{item.seed}"
+                item = item.map
             if isinstance(item, (str, Path)):
                 name = Path(item).name
                 item = ad.load(item)
@@ -95,3 +117,7 @@ class LevelSet:
 
     def name(self, i: int) -> str:
         return self.layout(i).name
+
+    def category(self, i: int) -> str | None:
+        """The level's category when it comes from a dataset or a generator, else None."""
+        return getattr(self._items[i], "category", None)

@@ -30,11 +30,21 @@ PF_PAD = PF_SIZE // 2 + 2
 GV_SCALE = 6
 
 
+@njit(cache=True)
 def downsample(mask: np.ndarray, factor: int, value: int) -> np.ndarray:
     """Area-average a boolean (600, 1056) mask by ``factor`` into uint8 of ``value`` * coverage."""
     h, w = mask.shape[0] // factor, mask.shape[1] // factor
-    cov = mask[: h * factor, : w * factor].reshape(h, factor, w, factor).mean(axis=(1, 3))
-    return np.rint(cov * value).astype(np.uint8)
+    out = np.empty((h, w), np.uint8)
+    f2 = factor * factor
+    for j in range(h):
+        for i in range(w):
+            c = 0
+            for y in range(j * factor, (j + 1) * factor):
+                for x in range(i * factor, (i + 1) * factor):
+                    if mask[y, x]:
+                        c += 1
+            out[j, i] = (c * value + f2 // 2) // f2
+    return out
 
 
 def player_frame_base(solid: np.ndarray) -> np.ndarray:
