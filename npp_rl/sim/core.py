@@ -72,7 +72,7 @@ SUPPORTED_TYPES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 17, 20, 21, 24, 25, 26
 
 
 # ================================================================ geometry primitives
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _clampi(n, a, b):
     return a if n < a else (b if n > b else n)
 
@@ -282,7 +282,7 @@ def single_closest_point(seg, sbuf, n, x, y, radius):
     return result, ra, rb
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _overlap_cc(x1, y1, r1, x2, y2, r2):
     return math.sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2)) < r1 + r2
 
@@ -405,7 +405,7 @@ def _win(nin):
         nin[N_WIN_FRAME] = nin[N_FRAME]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _valid_target(nin):
     st = nin[N_STATE]
     return st != 6 and st != 8 and st != 9
@@ -569,7 +569,7 @@ def _think_shove(nin, ent, e, hor, ver, w):
         _shove_move_if_possible(nin, ent, e, hor, ver, w, -ent[e, E_XT], -ent[e, E_YT], 4.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _dir_vec(d):
     if d == 0:
         return 1.0, 0.0
