@@ -170,21 +170,22 @@ class LocalStack:
 
     # ------------------------------------------------------------------ process helpers
     def pid(self, name: str) -> int | None:
-        """Pid of the stack's own process ``name`` if it is alive (and is ours)."""
+        """Pid of the stack's own process ``name`` if it is alive and is the one we started.
+
+        The pid file holds the pid and the process start time (``/proc/PID/stat`` field 22), so a
+        reused pid is never mistaken for ours (``mlflow server`` execs into its web server, so the
+        command line is no reliable mark).
+        """
         path = self._pidfile(name)
         if not path.exists():
             return None
         try:
-            pid = int(path.read_text().split()[0])
-        except (ValueError, IndexError):
+            pid_s, start_s = path.read_text().split()[:2]
+            pid = int(pid_s)
+        except ValueError:
             return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        except OSError:
+        if _is_zombie(pid) or _start_time(pid) != start_s:
             return None
-        marker = {"seaweedfs": "weed", "mlflow": "mlflow"}[name]
-        if marker not in cmdline or str(self.dir) not in cmdline:
-            return None  # pid reused by someone else: not ours
         return pid
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> int:
@@ -193,7 +194,7 @@ class LocalStack:
         log.flush()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env, cwd=self.dir, start_new_session=True)
-        self._pidfile(name).write_text(f"{proc.pid}\n")
+        self._pidfile(name).write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
         return proc.pid
 
     def _stop(self, name: str, timeout: float = 15.0) -> bool:
@@ -342,6 +343,14 @@ def _write_private(path: Path, text: str) -> None:
     with os.fdopen(fd, "w") as f:
         f.write(text)
     os.chmod(path, 0o600)
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of ``pid`` in clock ticks since boot, or None if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
 
 
 def _is_zombie(pid: int) -> bool:
