@@ -44,7 +44,9 @@ class EnvConfig:
     """Budget per level = clip(600 + 4 * geodesic path length in px (spawn -> switch -> exit),
     1200, max_episode_frames): short levels get short episodes."""
     split: str | None = "train"
-    """With a level dataset as the level source: which split to play (None = all)."""
+    """With a level dataset as the level source: which split to play: ``train``, ``test``, ``eval``
+    (every 10th train level of each category, held back: ``train`` leaves them out when the category
+    has at least 10 levels) or None (all levels)."""
     categories: tuple[str, ...] | None = None
     """With a level dataset (or generated levels): only these categories (None = all)."""
     level_sampling: str = "random"

@@ -29,8 +29,26 @@ def _files_in(folder: Path) -> list[Path]:
     return files
 
 
+EVAL_EVERY = 10
+
+
 def _from_dataset(ds, split, categories) -> list:
-    entries = [e for e in ds.levels(split) if categories is None or e.category in categories]
+    """Entries of ``split``. ``"eval"`` is a held-back part of the train split (every 10th train level
+    of each category); ``"train"`` then leaves those out when the category has at least 10 levels."""
+    base = "train" if split == "eval" else split
+    entries = [e for e in ds.levels(base) if categories is None or e.category in categories]
+    if split in ("train", "eval"):
+        by_cat: dict[str, list] = {}
+        for e in entries:
+            by_cat.setdefault(e.category, []).append(e)
+        keep = []
+        for es in by_cat.values():
+            held = set(range(EVAL_EVERY - 1, len(es), EVAL_EVERY)) or {len(es) - 1}
+            if split == "eval":
+                keep += [e for k, e in enumerate(es) if k in held]
+            else:
+                keep += [e for k, e in enumerate(es) if k not in held or len(es) < EVAL_EVERY]
+        entries = keep
     if not entries:
         raise ValueError(f"{ds.root}: no levels in split {split!r}"
                          + (f" for categories {list(categories)}" if categories else ""))

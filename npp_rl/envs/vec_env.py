@@ -92,20 +92,35 @@ def _make_env(levels, config, seed):
 
 
 def make_vec_env(levels, n_envs: int = 8, config: EnvConfig | None = None, kind: str = "batched",
-                 seed: int | None = None, monitor: bool = True, start_method: str | None = None) -> VecEnv:
-    """A vector env of ``n_envs`` worlds.
+                 seed: int | None = None, monitor: bool = True, start_method: str | None = None, *,
+                 num_envs: int | None = None, modalities=None, split: str | None = None,
+                 **config_overrides) -> VecEnv:
+    """A vector env of ``n_envs`` (alias ``num_envs``) worlds.
 
     ``kind="batched"``: :class:`NppVecEnv` (one process, one compiled step for all worlds; fastest).
     ``kind="subproc"``: SB3 ``SubprocVecEnv`` of :class:`NppEnv` (one process per world).
-    ``monitor`` wraps the result in SB3's ``VecMonitor`` (episode return/length in infos).
+    ``modalities``, ``split`` and other keyword arguments override fields of ``config``
+    (:class:`EnvConfig`). ``monitor`` wraps the result in SB3's ``VecMonitor`` (episode return and
+    length in infos; the wrapper then says ``provides_episode_info = True``).
     """
     config = config or EnvConfig()
+    if num_envs is not None:
+        n_envs = num_envs
+    if modalities is not None:
+        config_overrides["observation_modalities"] = tuple(modalities)
+    if split is not None:
+        config_overrides["split"] = split
+    if config_overrides:
+        config = replace(config, **config_overrides)
     if kind == "batched":
         env = NppVecEnv(levels, n_envs, config, seed=seed)
     elif kind == "subproc":
-        src = levels if isinstance(levels, LevelSet) else list(LevelSet(levels)._items)
+        src = levels if isinstance(levels, LevelSet) else LevelSet(levels, config.split, config.categories)
         base = seed if seed is not None else (config.seed if config.seed is not None else 0)
         env = SubprocVecEnv([_make_env(src, config, base + k) for k in range(n_envs)], start_method=start_method)
     else:
         raise ValueError(f"make_vec_env: kind must be 'batched' or 'subproc', got {kind!r}")
-    return VecMonitor(env) if monitor else env
+    if monitor:
+        env = VecMonitor(env)
+        env.provides_episode_info = True
+    return env
