@@ -15,7 +15,12 @@ from npp_rl.models.graph import (
     hgt_relations,
     readout,
 )
-from npp_rl.models.policy import build_policy, count_parameters, example_observation_space, load_policy_weights
+from npp_rl.models.policy import (
+    build_policy,
+    count_parameters,
+    example_observation_space,
+    load_policy_weights,
+)
 
 torch.set_num_threads(1)
 
@@ -143,7 +148,7 @@ def test_load_policy_weights_roundtrip(tmp_path):
     model.save(tmp_path / "m.zip")
     fresh = build_policy("vision_free", env.observation_space)
     load_policy_weights(fresh, tmp_path / "m.zip")
-    for (k, a), b in zip(model.policy.state_dict().items(), fresh.state_dict().values()):
+    for (k, a), b in zip(model.policy.state_dict().items(), fresh.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b, msg=k)
     torch.save(fresh.state_dict(), tmp_path / "w.pt")
     load_policy_weights(build_policy("vision_free", env.observation_space), tmp_path / "w.pt")
