@@ -312,6 +312,41 @@ def bench_env(as_json: bool, levels_src, n_envs: int, seconds: float) -> None:
             click.echo(f"{k}: {v}")
 
 
+@bench.command("inference")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--architectures", "archs", multiple=True, help="Architectures (default: all); A B or A,B.")
+@click.option("--repeats", default=100, show_default=True, help="Timed calls per batch size.")
+@click.option("--threads", default=1, show_default=True, help="torch threads on CPU.")
+@click.option("--isolate", is_flag=True, help="One subprocess per architecture (exact CPU peak memory).")
+@click.option("--experiment-name", default=None, help="Also log the figures to this MLflow experiment.")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
+@click.pass_context
+def bench_inference_cmd(ctx, as_json, archs, repeats, threads, isolate, experiment_name, tracking_uri) -> None:
+    """Parameters, latency p50/p95 at batch 1 and 64, throughput and peak memory per architecture
+    (CPU, and CUDA when present); target: batch-1 CPU p50 under 5 ms."""
+    import json
+
+    from npp_rl.evaluation.bench import BenchConfig, bench_inference, log_bench
+
+    try:
+        res = bench_inference(BenchConfig(architectures=_split_names(archs), repeats=repeats, threads=threads,
+                                          isolate=isolate))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--architectures") from None
+    if experiment_name:
+        res["run_id"] = log_bench(res, experiment_name, tracking_uri)
+    if as_json:
+        click.echo(json.dumps(res))
+        return
+    click.echo(f"{'architecture':<16}{'params':>9}{'b1 p50':>9}{'b1 p95':>9}{'b64 p50':>9}{'obs/s b64':>11}{'mem MB':>8}")
+    for a, r in res["architectures"].items():
+        c = r["cpu"]
+        click.echo(f"{a:<16}{r['parameters']:>9,}{c['latency_ms_b1_p50']:>9.2f}{c['latency_ms_b1_p95']:>9.2f}"
+                   f"{c['latency_ms_b64_p50']:>9.2f}{c['throughput_obs_per_s_b64']:>11.0f}{c['peak_memory_mb']:>8.1f}"
+                   + ("" if c["meets_target"] else "  (over 5 ms)"))
+    if res.get("run_id"):
+        click.echo(f"run_id={res['run_id']}")
+
 # --------------------------------------------------------------------------- stack
 @main.group()
 def stack() -> None:
@@ -427,10 +462,23 @@ def pretrain_cmd(no_value_warm_start, no_register, **kw) -> None:
 @click.option("--experiment-name", default="npp-rl", show_default=True)
 @click.option("--model", required=True, help="RUN_ID or MODEL_URI (models:/npp-rl-<arch>@champion ...).")
 @click.option("--test-dataset", required=True, type=click.Path(), help="Dataset or folder of N++ levels.")
+@click.option("--episodes-per-level", type=int, default=1, show_default=True, help="Episodes per level.")
+@click.option("--stochastic", is_flag=True, help="Sample actions instead of taking the most likely one.")
+@click.option("--n-envs", type=int, default=32, show_default=True, help="Levels played at once.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-videos", is_flag=True, help="Do not log episode GIFs.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
-def evaluate_cmd(**kw) -> None:
-    """Evaluate a policy on a test suite, per category."""
-    raise NotBuiltYet("evaluation (npp_rl/evaluation)")
+def evaluate_cmd(stochastic: bool, no_videos: bool, **kw) -> None:
+    """Evaluate a policy on a test suite, per category (an `evaluate` run linked to the training run)."""
+    from npp_rl.evaluation import EvalConfig, ModelNotFoundError, SuiteError, evaluate
+
+    if kw["episodes_per_level"] < 1:
+        raise click.BadParameter("must be >= 1", param_hint="--episodes-per-level")
+    try:
+        run_id = evaluate(EvalConfig(deterministic=not stochastic, videos=not no_videos, **kw))
+    except (ModelNotFoundError, SuiteError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"run_id={run_id}")
 
 
 # --------------------------------------------------------------------------- comparison

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 
-def make_dataset(root: Path, categories=("simple", "mine_heavy"), per_category: int = 2, seed: int = 0) -> Path:
-    """``root/test/<category>/<id>.npplevel`` from the project's generators, plus a manifest with a
-    (made-up but plausible) solution length, so the efficiency path through the manifest is used."""
-    from npp_rl.levels.generators import generate
+def make_dataset(root: Path, categories=("simple", "mine_heavy"), per_category: int = 2, seed: int = 0,
+                 train_per_category: int = 0) -> Path:
+    """A real (solver-checked) dataset ``root/{train,test}/<category>/...`` with its manifest."""
+    from npp_rl.levels import generate_dataset
 
-    entries = []
-    for cat in categories:
-        d = root / "test" / cat
-        d.mkdir(parents=True, exist_ok=True)
-        for k in range(per_category):
-            lv = generate(cat, seed + k)
-            p = d / f"{cat}_{k:03d}.npplevel"
-            p.write_bytes(lv.to_bytes())
-            entries.append({"path": str(p.relative_to(root)), "category": cat, "seed": seed + k,
-                            "solution_frames": 300 if k == 0 else None})
-    (root / "manifest.json").write_text(json.dumps({"levels": entries}))
-    return root
+    generate_dataset(root, train_per_category, per_category, seed, categories=list(categories), overwrite=True)
+    return Path(root)
 
 
 def make_policy(path: Path, architecture: str = "mlp_baseline", seed: int = 0) -> Path:

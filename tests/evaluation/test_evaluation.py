@@ -59,21 +59,24 @@ def test_summary_metrics_are_bounded_and_add_up():
 
 def test_suite_loader(tiny_dataset, tmp_path):
     suite = load_suite(tiny_dataset)
-    assert suite.categories == ["mine_heavy", "simple"] and len(suite) == 4
-    kinds = sorted(lv.reference_kind for lv in suite.levels)
-    assert kinds == ["geodesic", "geodesic", "manifest", "manifest"]
-    # a bare folder of level files (an import): category = folder name
+    assert suite.categories == ["simple", "mine_heavy"] and len(suite) == 4
+    assert all(lv.reference_kind == "manifest" and lv.reference_frames > 0 for lv in suite.levels)
+    # a bare folder of level files (an import): category = folder name; solutions beside are used
     flat = tmp_path / "imported"
     flat.mkdir()
     for lv in suite.levels[:2]:
         (flat / lv.path.name).write_bytes(lv.path.read_bytes())
+    (flat / suite.levels[0].path.with_suffix(".nppreplay").name).write_bytes(
+        suite.levels[0].path.with_suffix(".nppreplay").read_bytes())
     s2 = load_suite(flat)
     assert s2.categories == ["imported"] and len(s2) == 2
+    assert [lv.reference_kind for lv in s2.levels] == ["replay", "geodesic"]
+    assert s2.levels[0].reference_frames == suite.levels[0].reference_frames
     with pytest.raises(SuiteError, match="no such"):
         load_suite(tmp_path / "nope")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(SuiteError, match="no N\\+\\+ level files"):
-        load_suite(tmp_path / "empty")
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(SuiteError, match="no level files"):
+        load_suite(tmp_path / "nothing")
 
 
 def test_run_episodes_every_level_played(tiny_dataset):
