@@ -1,0 +1,230 @@
+"""The whole study in one call: generate levels -> pretrain -> train -> evaluate -> compare.
+
+Each step is its own MLflow run (tagged ``npp_rl.step``) created by the step's own function; the
+pipeline run (``npp_rl.step=pipeline``) is their parent (``mlflow.parentRunId``) and records the
+chain (``pipeline.json``: step -> run id, model URI). Steps hand each other run ids and model
+URIs, never folders. Presets are data (``npp_rl/presets.yaml``): ``quick`` finishes in minutes
+on a 2-core CPU; ``full`` is the real study.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRESETS_FILE = Path(__file__).with_name("presets.yaml")
+
+
+def load_presets() -> dict[str, dict]:
+    return yaml.safe_load(PRESETS_FILE.read_text())
+
+
+@dataclass
+class PipelineConfig:
+    """A resolved pipeline: the preset's values with any overrides applied."""
+
+    preset: str = "quick"
+    """Name of the preset in ``npp_rl/presets.yaml`` (quick | full)."""
+    experiment_name: str = "npp-rl"
+    """MLflow experiment of every run of the pipeline."""
+    tracking_uri: str | None = None
+    """MLflow tracking URI (default: ``MLFLOW_TRACKING_URI``, then the embedded store)."""
+    data_dir: str = ""
+    """Level dataset folder; generated there unless it already holds a dataset with the same settings."""
+    output_dir: str = ".npp-rl/pipeline"
+    """Local folder for checkpoints and BC shards."""
+    architectures: list[str] = field(default_factory=lambda: ["mlp_baseline"])
+    """Architectures compared."""
+    seeds: list[int] = field(default_factory=lambda: [0])
+    """Training seeds per architecture and condition."""
+    test_pretraining: bool = True
+    """Also train every architecture from its BC-pretrained policy (condition ``pretrained``)."""
+    levels: dict = field(default_factory=dict)
+    """``train_per_category``, ``test_per_category``, ``seed``, ``categories``."""
+    pretrain: dict = field(default_factory=dict)
+    """Overrides of :class:`npp_rl.pretraining.PretrainConfig`."""
+    train: dict = field(default_factory=dict)
+    """Overrides of :class:`npp_rl.training.TrainConfig`."""
+    evaluate: dict = field(default_factory=dict)
+    """Overrides of :class:`npp_rl.evaluation.EvalConfig`."""
+    compare: dict = field(default_factory=dict)
+    """Overrides of :class:`npp_rl.comparison.CompareConfig`."""
+
+    def __post_init__(self):
+        from npp_rl.models.registry import get_architecture
+
+        if isinstance(self.architectures, str):
+            self.architectures = [a for a in self.architectures.replace(",", " ").split() if a]
+        for a in self.architectures:
+            get_architecture(a)  # unknown names fail here, before any work, listing the known ones
+        if not self.seeds:
+            raise ValueError("seeds: give at least one")
+
+    @classmethod
+    def from_preset(cls, preset: str, **overrides) -> PipelineConfig:
+        presets = load_presets()
+        if preset not in presets:
+            raise ValueError(f"unknown preset {preset!r}; known: {', '.join(presets)}")
+        values = dict(presets[preset])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.setdefault("data_dir", f"data/levels-{preset}")
+        return cls(preset=preset, **values)
+
+
+def _say(msg: str) -> None:
+    print(f"[pipeline {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _dataset(cfg: PipelineConfig):
+    """Reuse the dataset in ``data_dir`` when it was made with the same settings, else generate it."""
+    from npp_rl.levels import CATEGORIES, DatasetError, generate_dataset, load_dataset
+
+    lv = {"train_per_category": 4, "test_per_category": 2, "seed": 0, "categories": list(CATEGORIES), **cfg.levels}
+    root = Path(cfg.data_dir)
+    want = {"train_per_category": int(lv["train_per_category"]), "test_per_category": int(lv["test_per_category"]),
+            "seed": int(lv["seed"]), "categories": list(lv["categories"])}
+    stamp = root / "pipeline-settings.json"
+    if (root / "manifest.json").exists() and stamp.exists() and json.loads(stamp.read_text()) == want:
+        try:
+            ds = load_dataset(root)
+            _say(f"levels: reusing {root} (content hash {ds.content_hash[:12]})")
+            return ds, None, 0.0
+        except DatasetError as exc:
+            _say(f"levels: {exc}; regenerating")
+    t0 = time.monotonic()
+    done = {"n": 0}
+
+    def progress(i, msg):
+        done["n"] += 1
+        if done["n"] % 5 == 0:
+            _say(f"levels: {msg}")
+
+    ds, report = generate_dataset(root, want["train_per_category"], want["test_per_category"], want["seed"],
+                                  categories=want["categories"], progress=progress, overwrite=True)
+    stamp.write_text(json.dumps(want))
+    return ds, report, time.monotonic() - t0
+
+
+def _levels_run(cfg: PipelineConfig, ds, report, seconds: float) -> str:
+    import mlflow
+
+    from npp_rl import tracking
+
+    with tracking.start_run(cfg.experiment_name, step="generate_levels", run_name="generate_levels",
+                            config=cfg.levels, seed=cfg.levels.get("seed"),
+                            tags={tracking.TAG_DATASET: ds.content_hash}) as run:
+        mlflow.log_artifact(str(Path(cfg.data_dir) / "manifest.json"))
+        counts: dict[str, int] = {}
+        for e in ds.entries:
+            key = f"levels/{e.split}/{e.category}"
+            counts[key] = counts.get(key, 0) + 1
+        mlflow.log_metrics({k: float(v) for k, v in counts.items()})
+        if report:
+            mlflow.log_dict(report, "generation_report.json")
+            mlflow.log_metric("perf/generation_s", seconds)
+        return run.info.run_id
+
+
+def run_pipeline(cfg: PipelineConfig) -> str:
+    """Run the whole chain; returns the pipeline run id."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from npp_rl import tracking
+
+    tracking.configure(cfg.tracking_uri)
+    # `mlflow run -e pipeline` hands us its run: that becomes the pipeline run. Remove it from the
+    # environment so that each step opens a run of its own.
+    outer = os.environ.pop("MLFLOW_RUN_ID", None)
+    client = MlflowClient()
+    exp_id = tracking.get_or_create_experiment(cfg.experiment_name)
+    if outer:
+        pipe_id = outer
+    else:
+        pipe_id = client.create_run(exp_id, run_name=f"pipeline-{cfg.preset}").info.run_id
+    client.set_tag(pipe_id, tracking.TAG_STEP, "pipeline")
+    client.log_dict(pipe_id, tracking.config_to_dict(cfg), "config.json")
+    for k, v in tracking.flatten_config(cfg).items():
+        client.log_param(pipe_id, k, v)
+    chain: dict[str, Any] = {"pipeline_run_id": pipe_id, "steps": []}
+    t_start = time.monotonic()
+
+    def child(step: str, run_id: str, **extra) -> None:
+        client.set_tag(run_id, "mlflow.parentRunId", pipe_id)
+        chain["steps"].append({"step": step, "run_id": run_id, **extra})
+        client.log_dict(pipe_id, chain, "pipeline.json")
+
+    status = "FAILED"
+    try:
+        _say(f"preset {cfg.preset}: {len(cfg.architectures)} architectures x "
+             f"{2 if cfg.test_pretraining else 1} conditions x {len(cfg.seeds)} seeds; tracking "
+             f"{mlflow.get_tracking_uri()}")
+        ds, report, secs = _dataset(cfg)
+        child("generate_levels", _levels_run(cfg, ds, report, secs), dataset=str(cfg.data_dir),
+              content_hash=ds.content_hash)
+
+        train_runs: list[tuple[str, str, str, int]] = []  # (arch, condition, run id, seed)
+        for arch in cfg.architectures:
+            pre_id = None
+            if cfg.test_pretraining:
+                from npp_rl.pretraining import PretrainConfig, pretrain
+
+                _say(f"pretrain {arch} (BC on the solver's solutions)")
+                pcfg = PretrainConfig(**{"architecture": arch, "experiment_name": cfg.experiment_name,
+                                         "replay_data_dir": str(Path(cfg.data_dir) / "train"),
+                                         "seed": cfg.seeds[0],
+                                         "output_dir": str(Path(cfg.output_dir) / "pretrain" / arch),
+                                         **cfg.pretrain})
+                pre_id = pretrain(pcfg)
+                child("pretrain", pre_id, architecture=arch)
+            for seed in cfg.seeds:
+                conditions = [("scratch", None)] + ([("pretrained", pre_id)] if pre_id else [])
+                for condition, init in conditions:
+                    from npp_rl.training import TrainConfig, train
+
+                    _say(f"train {arch} [{condition}] seed {seed}")
+                    tcfg = TrainConfig(**{"experiment_name": cfg.experiment_name, "architectures": [arch],
+                                          "train_dataset": cfg.data_dir, "seed": seed, "init_from": init,
+                                          "output_dir": str(Path(cfg.output_dir) / "train"),
+                                          **cfg.train})
+                    run_id = train(tcfg)
+                    child("train", run_id, architecture=arch, condition=condition, seed=seed)
+                    train_runs.append((arch, condition, run_id, seed))
+
+        from npp_rl.evaluation import EvalConfig, evaluate
+
+        for arch, condition, run_id, seed in train_runs:
+            _say(f"evaluate {arch} [{condition}] seed {seed} on the test split")
+            ecfg = EvalConfig(**{"model": run_id, "test_dataset": cfg.data_dir,
+                                 "experiment_name": cfg.experiment_name, "seed": seed, **cfg.evaluate})
+            child("evaluate", evaluate(ecfg), architecture=arch, condition=condition, train_run_id=run_id)
+
+        from npp_rl.comparison import CompareConfig, compare
+
+        _say("compare: decision matrix, plots, report, champion")
+        ccfg = CompareConfig(**{"experiment_name": cfg.experiment_name,
+                                "out_dir": str(Path(cfg.output_dir) / "compare"), **cfg.compare})
+        cmp_id = compare(ccfg)
+        child("compare", cmp_id)
+        chain["champion"] = client.get_run(cmp_id).data.tags.get("npp_rl.champion")
+        client.log_dict(pipe_id, chain, "pipeline.json")
+        client.log_metric(pipe_id, "perf/pipeline_s", time.monotonic() - t_start)
+        status = "FINISHED"
+        _say(f"done in {time.monotonic() - t_start:.0f}s; pipeline run {pipe_id}; champion: "
+             f"{chain.get('champion') or 'see the compare run'}")
+    finally:
+        if not outer:
+            client.set_terminated(pipe_id, status)
+    return pipe_id
+
+
+def config_dict(cfg: PipelineConfig) -> dict:
+    return dataclasses.asdict(cfg)
