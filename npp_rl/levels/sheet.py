@@ -25,7 +25,7 @@ def solution_path(entry: LevelEntry):
 
 
 def contact_sheet(groups: dict[str, list[LevelEntry]], per_category: int = 5, scale: float = 0.3,
-                  solutions: bool = True, title: str = "") -> Image.Image:
+                  solutions: bool = True, title: str = "", columns: int = 5) -> Image.Image:
     cats = list(groups)
     thumbs: dict[str, list[Image.Image]] = {}
     for c in cats:
@@ -40,19 +40,22 @@ def contact_sheet(groups: dict[str, list[LevelEntry]], per_category: int = 5, sc
     tw = max(im.width for v in thumbs.values() for im in v)
     th = max(im.height for v in thumbs.values() for im in v)
     label_w, pad, head = 130, 6, 34 if title else 0
-    cols = max(len(v) for v in thumbs.values())
+    cols = min(columns, max(len(v) for v in thumbs.values()))
+    rows_of = {c: max(1, -(-len(thumbs[c]) // cols)) for c in cats}
     W = label_w + cols * (tw + pad) + pad
-    H = head + len(cats) * (th + pad) + pad
+    H = head + sum(rows_of.values()) * (th + pad) + pad
     sheet = Image.new("RGB", (W, H), (250, 250, 247))
     d = ImageDraw.Draw(sheet)
     font, big = _font(14), _font(16)
     if title:
         d.text((pad, head / 2), title, fill=(20, 20, 20), font=big, anchor="lm")
-    for r, c in enumerate(cats):
-        y = head + pad + r * (th + pad)
+    y = head + pad
+    for c in cats:
         d.text((pad, y + th / 2), f"{c}\n({len(groups[c])} levels)", fill=(20, 20, 20), font=font, anchor="lm")
         for k, im in enumerate(thumbs[c]):
-            sheet.paste(im, (label_w + pad + k * (tw + pad), y))
+            r, q = divmod(k, cols)
+            sheet.paste(im, (label_w + pad + q * (tw + pad), y + r * (th + pad)))
+        y += rows_of[c] * (th + pad)
     return sheet
 
 

@@ -170,3 +170,15 @@ def test_cli_generate_show_import(tmp_path):
     empty.mkdir()
     res = r.invoke(main, ["levels", "import", str(empty), "--out", str(out), "--category", "x"])
     assert res.exit_code != 0 and "no level files" in res.output
+
+
+@pytest.mark.slow
+def test_all_categories_dataset_deterministic_and_verified(tmp_path):
+    from npp_rl.levels import CATEGORIES
+
+    a, rep = generate_dataset(tmp_path / "a", 2, 1, seed=2024)
+    b, _ = generate_dataset(tmp_path / "b", 2, 1, seed=2024)
+    assert a.content_hash == b.content_hash
+    assert list(load_test_suite(tmp_path / "a")) == list(CATEGORIES)
+    assert not rep["unfilled_slots"]
+    assert check_solutions(a) == []
