@@ -45,6 +45,7 @@ S_KIND, S_X1, S_Y1, S_X2, S_Y2, S_PX, S_PY, S_LENSQ = 0, 1, 2, 3, 4, 5, 6, 7
 S_BX1, S_BY1, S_BX2, S_BY2 = 8, 9, 10, 11
 S_OWNER, S_HOR, S_VER, S_CONVEX = 12, 13, 14, 15
 S_PHX, S_PHY, S_PVX, S_PVY = 16, 17, 18, 19
+S_LEN, S_NX, S_NY = 20, 21, 22
 
 # ---------------------------------------------------------------- ninja columns
 N_X, N_Y, N_VX, N_VY, N_XOLD, N_YOLD, N_VXOLD, N_VYOLD = 0, 1, 2, 3, 4, 5, 6, 7
@@ -137,12 +138,8 @@ def _toi_circle_circle(x, y, vx, vy, a, b, radius):
 
 
 @njit(cache=True)
-def _toi_circle_lineseg(x, y, dx, dy, a1, b1, a2, b2, radius):
-    wx = a2 - a1
-    wy = b2 - b1
-    seg_len = math.sqrt(wx * wx + wy * wy)
-    nx = wx / seg_len
-    ny = wy / seg_len
+def _toi_circle_lineseg(x, y, dx, dy, a1, b1, seg_len, nx, ny, radius):
+    # seg_len = sqrt(wx*wx + wy*wy), nx = wx / seg_len, ny = wy / seg_len with w = p2 - p1 (precomputed)
     normal_proj = (x - a1) * ny - (y - b1) * nx
     hor_proj = (x - a1) * nx + (y - b1) * ny
     if abs(normal_proj) >= radius:
@@ -192,7 +189,8 @@ def intersect_with_ray(seg, s, x, y, dx, dy, radius):
     if seg[s, S_KIND] != 2.0:
         t1 = _toi_circle_circle(x, y, dx, dy, seg[s, S_X1], seg[s, S_Y1], radius)
         t2 = _toi_circle_circle(x, y, dx, dy, seg[s, S_X2], seg[s, S_Y2], radius)
-        t3 = _toi_circle_lineseg(x, y, dx, dy, seg[s, S_X1], seg[s, S_Y1], seg[s, S_X2], seg[s, S_Y2], radius)
+        t3 = _toi_circle_lineseg(x, y, dx, dy, seg[s, S_X1], seg[s, S_Y1], seg[s, S_LEN], seg[s, S_NX],
+                                 seg[s, S_NY], radius)
     else:
         t1 = _toi_circle_circle(x, y, dx, dy, seg[s, S_PHX], seg[s, S_PHY], radius)
         t2 = _toi_circle_circle(x, y, dx, dy, seg[s, S_PVX], seg[s, S_PVY], radius)
@@ -246,8 +244,17 @@ def sweep_circle_vs_tiles(seg, cs, csg, cb, cne, l, ent, sbuf, xold, yold, dx, d
     y2 = (yold if yold > ynew else ynew) + width
     n = gather_segments(seg, cs, csg, cb, cne, l, ent, x1, y1, x2, y2, sbuf)
     shortest = 1.0
+    # a segment whose box is farther than the radius from the swept box cannot be hit (every test gives 1)
+    m = radius + 0.5
+    bx1 = x1 + width - m
+    by1 = y1 + width - m
+    bx2 = x2 - width + m
+    by2 = y2 - width + m
     for k in range(n):
-        t = intersect_with_ray(seg, sbuf[k], xold, yold, dx, dy, radius)
+        s = sbuf[k]
+        if seg[s, S_BX2] < bx1 or seg[s, S_BX1] > bx2 or seg[s, S_BY2] < by1 or seg[s, S_BY1] > by2:
+            continue
+        t = intersect_with_ray(seg, s, xold, yold, dx, dy, radius)
         if t == 0:
             return 0.0
         if t < shortest:
@@ -284,6 +291,9 @@ def single_closest_point(seg, sbuf, n, x, y, radius):
 
 @njit(cache=True)
 def _overlap_cc(x1, y1, r1, x2, y2, r2):
+    lim = r1 + r2 + 1.0  # cheap exact rejection: sqrt(dx*dx + dy*dy) >= max(|dx|, |dy|) - rounding
+    if abs(x1 - x2) > lim or abs(y1 - y2) > lim:
+        return False
     return math.sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2)) < r1 + r2
 
 
@@ -1069,7 +1079,12 @@ def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist
     y = nin[N_Y]
     n = gather_segments(seg, cs, csg, cb, cne, l, ent, x - rad, y - rad, x + rad, y + rad, sbuf)
     for k in range(n):
-        back, a, b = closest_point(seg, sbuf[k], x, y)
+        s = sbuf[k]
+        # the closest point lies in the segment's box: skip boxes that cannot give |dy| < 1e-5, dist <= rad
+        if y < seg[s, S_BY1] - 0.001 or y > seg[s, S_BY2] + 0.001 or seg[s, S_BX2] < x - rad - 0.001 \
+                or seg[s, S_BX1] > x + rad + 0.001:
+            continue
+        back, a, b = closest_point(seg, s, x, y)
         dx = x - a
         dy = y - b
         dist = math.sqrt(dx * dx + dy * dy)
@@ -1413,7 +1428,14 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
             for _ in range(4):
                 if m > 0:
                     _collide_vs_objects(nin, ent, elist, m)
+                x0 = nin[N_X]
+                y0 = nin[N_Y]
+                c0 = nin[N_FCOUNT] + nin[N_CCOUNT]
                 _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf)
+                # exact shortcut: a substep that neither moved the ninja nor touched anything is a fixed point
+                # (its inputs are the next substep's inputs), so the remaining substeps would repeat it
+                if m == 0 and nin[N_X] == x0 and nin[N_Y] == y0 and nin[N_FCOUNT] + nin[N_CCOUNT] == c0:
+                    break
             _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, ekeys, ne)
         _think(nin)
 

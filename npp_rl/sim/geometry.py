@@ -25,7 +25,8 @@ S_KIND, S_X1, S_Y1, S_X2, S_Y2, S_PX, S_PY, S_LENSQ = 0, 1, 2, 3, 4, 5, 6, 7
 S_BX1, S_BY1, S_BX2, S_BY2 = 8, 9, 10, 11
 S_OWNER, S_HOR, S_VER, S_CONVEX = 12, 13, 14, 15
 S_PHX, S_PHY, S_PVX, S_PVY = 16, 17, 18, 19
-SEG_FIELDS = 20
+S_LEN, S_NX, S_NY = 20, 21, 22
+SEG_FIELDS = 23
 
 # 12 entries per tile: 6 horizontal half-edges (rows y=0,12,24; left then right), 6 vertical (cols x=0,12,24;
 # top then bottom). Grid edges: 1 where a solid boundary lies (XOR-accumulated); ortho: -1 faces up/left,
@@ -78,6 +79,10 @@ def _linear(x1, y1, x2, y2, kind=0, owner=-1):
     row[S_BX1], row[S_BY1] = min(x1, x2), min(y1, y2)
     row[S_BX2], row[S_BY2] = max(x1, x2), max(y1, y2)
     row[S_OWNER] = owner
+    seg_len = math.sqrt(px * px + py * py)  # as the sweep computes it, once per level
+    row[S_LEN] = seg_len
+    if seg_len > 0:
+        row[S_NX], row[S_NY] = px / seg_len, py / seg_len
     return row
 
 
