@@ -7,12 +7,14 @@ Inputs are the batched simulator's arrays (``ninja`` (N, NINJA_FIELDS), ``entiti
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from npp_rl.sim.core import E_ACTIVE, E_STATE, E_TYPE, E_X, E_Y, N_X, N_Y
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .geodesic import descent_direction, sample
+
+ensure_fresh()
 
 # columns of the goal-info array
 G_SWITCH_DONE, G_GX, G_GY, G_REMAIN, G_GEO, G_DIRX, G_DIRY, G_HAS_GOAL = range(8)

@@ -12,13 +12,14 @@ from npp_rl.sim.simulator import BatchSim
 
 from . import geodesic, spec
 from .config import EnvConfig
-from .dynamic import GOAL_FIELDS, G_REMAIN, G_SWITCH_DONE, goal_info
+from .dynamic import G_REMAIN, G_SWITCH_DONE, GOAL_FIELDS, goal_info
 from .game_state import GAME_STATE_DIM, game_state
 from .global_view import global_views
 from .graph import NODE_FEAT_DIM
 from .graph_dynamic import graph_step
 from .levelset import LevelSet
 from .player_frame import player_frames
+from .raster import PALETTE
 from .reward import potential, step_reward
 from .static import graph_topology
 
@@ -156,11 +157,11 @@ class WorldBatch:
         obs = {}
         if "player_frame" in self.mods:
             o = np.empty((k,) + spec.PLAYER_FRAME_SHAPE, np.uint8)
-            player_frames(ws, s.ninja, s.entities, s.n_entities, self.pf_base, o)
+            player_frames(ws, s.ninja, s.entities, s.n_entities, self.pf_base, o, PALETTE)
             obs["player_frame"] = o
         if "global_view" in self.mods:
             o = np.empty((k,) + spec.GLOBAL_VIEW_SHAPE, np.uint8)
-            global_views(ws, s.ninja, s.entities, s.n_entities, self.gv_base, o)
+            global_views(ws, s.ninja, s.entities, s.n_entities, self.gv_base, o, PALETTE)
             obs["global_view"] = o
         if "game_state" in self.mods:
             o = np.empty((k, GAME_STATE_DIM), np.float32)

@@ -86,6 +86,7 @@ class NppEnv(gym.Env):
     def render(self):
         """An RGB picture of the whole level (the global view, enlarged 4x)."""
         from .global_view import global_views
+        from .raster import PALETTE
 
         b = self.batch
         if not hasattr(b, "gv_base"):
@@ -94,6 +95,6 @@ class NppEnv(gym.Env):
         else:
             base = b.gv_base
         o = np.empty((1,) + spec.GLOBAL_VIEW_SHAPE, np.uint8)
-        global_views(np.zeros(1, np.int64), b.sim.ninja, b.sim.entities, b.sim.n_entities, base, o)
+        global_views(np.zeros(1, np.int64), b.sim.ninja, b.sim.entities, b.sim.n_entities, base, o, PALETTE)
         g = np.repeat(np.repeat(o[0, :, :, 0], 4, 0), 4, 1)
         return np.stack([g, g, g], axis=-1)

@@ -43,7 +43,10 @@ from npp_rl.sim.core import (
     N_Y,
 )
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .dynamic import G_DIRX, G_DIRY, G_GEO, G_GX, G_GY, G_HAS_GOAL, G_SWITCH_DONE
+
+ensure_fresh()
 
 N_HAZ = 3
 HAZARD_RANGE = 240.0

@@ -16,6 +16,10 @@ import heapq
 import numpy as np
 from numba import njit
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
+
+ensure_fresh()
+
 STEP = 6
 FH, FW = 100, 176
 CLEARANCE = 8.0

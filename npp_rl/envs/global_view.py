@@ -12,17 +12,20 @@ from numba import njit
 from npp_rl.sim.core import N_X, N_Y
 
 from . import raster
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .player_frame import draw_entities
 from .raster import GV_SCALE, draw_disc
 
+ensure_fresh()
+
 
 @njit(cache=True)
-def global_views(ws, nin, ent, n_ent, bases, out):
+def global_views(ws, nin, ent, n_ent, bases, out, pal):
     """For the worlds ``ws``, fill ``out`` (len(ws), 100, 176, 1) uint8 from ``bases`` (N, 100, 176)."""
     inv = 1.0 / GV_SCALE
     for q in range(ws.shape[0]):
         w = ws[q]
         img = out[q, :, :, 0]
         img[:, :] = bases[w]
-        draw_entities(img, ent[w], n_ent[w], 0.0, 0.0, inv)
-        draw_disc(img, nin[w, N_X] * inv, nin[w, N_Y] * inv, 2.0, raster.NINJA)
+        draw_entities(img, ent[w], n_ent[w], 0.0, 0.0, inv, pal)
+        draw_disc(img, nin[w, N_X] * inv, nin[w, N_Y] * inv, 2.0, pal[raster.P_NINJA])

@@ -42,6 +42,7 @@ import numpy as np
 from numba import njit
 
 from . import spec
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .geodesic import FH, FW, STEP, UNREACHABLE
 from .graph_build import (
     FLOOR,
@@ -55,7 +56,16 @@ from .graph_build import (
     label_components,
     reach_edges,
 )
-from .level import DOOR_TYPES, E_EXIT, E_GOLD, E_LOCKED_SWITCH, E_SWITCH, E_TRAP_SWITCH, HAZARD_TYPES, MINE_TYPES
+from .level import (
+    DOOR_TYPES,
+    E_EXIT,
+    E_GOLD,
+    E_SWITCH,
+    HAZARD_TYPES,
+    MINE_TYPES,
+)
+
+ensure_fresh()
 
 NODE_FEAT_DIM = 12
 NEAR_RADIUS = 120.0
@@ -266,8 +276,8 @@ def build_topology(st) -> GraphTopology:
 
     # walk adjacency: platform points within 2 grid steps
     lab = np.full((FH, FW), -1, np.int32)
-    for j, i, l in zip(seeds_j, seeds_i, seeds_l, strict=True):
-        lab[j, i] = l - 1
+    for j, i, lab_ in zip(seeds_j, seeds_i, seeds_l, strict=True):
+        lab[j, i] = lab_ - 1
     walk = np.zeros((max(P, 1), max(P, 1)), bool)
     for dj in range(-2, 3):
         for di in range(-2, 3):

@@ -28,7 +28,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .geodesic import FH, FW, STEP
+
+ensure_fresh()
 
 DRAG = 0.9933221725495059
 G_JUMP = 0.01111111111111111

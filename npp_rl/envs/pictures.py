@@ -34,7 +34,7 @@ def save_graph(obs: dict, solid: np.ndarray, path, title: str = "") -> None:
     eidx, etype, emask = obs["graph_edge_index"], obs["graph_edge_type"], obs["graph_edge_mask"]
     x = (feats[:, 0] + 1) / 2 * 1056
     y = (feats[:, 1] + 1) / 2 * 600
-    fig, ax = plt.subplots(figsize=(13.2, 7.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(13.2, 7.5), dpi=80)
     ax.imshow(solid, cmap="Greys", vmin=0, vmax=2.2, extent=(0, 1056, 600, 0))
     for k in np.flatnonzero(emask > 0):
         s, d = int(eidx[0, k]), int(eidx[1, k])
@@ -80,4 +80,35 @@ def save_observation_pictures(level, out_dir, actions=(), prefix: str | None = N
     save_image(obs["global_view"], paths[1], scale=4)
     st = env.levels.static(0)
     save_graph(obs, st.solid, paths[2], title=f"{name}: level graph")
+    return paths
+
+
+def save_category_pictures(out_dir, seed: int = 1, categories=None, fraction: float = 0.5) -> list[Path]:
+    """For one generated level per category: solve it, replay the first ``fraction`` of the solution
+    in the env (frame skip 1) and save the three observation pictures there (``<category>_*.png``)."""
+    from npp_rl.levels import CATEGORIES, generate, solve
+
+    from .engine import ACTION_BYTES
+    from .env import NppEnv
+
+    byte_to_action = {int(b): a for a, b in enumerate(ACTION_BYTES)} | {6: 1, 7: 4}
+    out = Path(out_dir)
+    paths = []
+    for cat in categories or CATEGORIES:
+        lvl = generate(cat, seed)
+        res = solve(lvl.map)
+        inputs = res.inputs[: int(len(res.inputs) * fraction)] if res.solved else b""
+        env = NppEnv([lvl], frame_skip=1)
+        obs, _ = env.reset(options={"level": 0})
+        for b in inputs:
+            obs, _, term, trunc, _ = env.step(byte_to_action[b & 7])
+            if term or trunc:
+                break
+        p = [out / f"{cat}_player_frame.png", out / f"{cat}_global_view.png", out / f"{cat}_graph.png"]
+        out.mkdir(parents=True, exist_ok=True)
+        save_image(obs["player_frame"], p[0], scale=4)
+        save_image(obs["global_view"], p[1], scale=4)
+        save_graph(obs, env.levels.static(0).solid, p[2], title=f"{cat} (seed {seed}): level graph, "
+                   f"{int(obs['graph_node_mask'].sum())} nodes, {int(obs['graph_edge_mask'].sum())} edges")
+        paths += p
     return paths

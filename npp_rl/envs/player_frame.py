@@ -15,41 +15,44 @@ from numba import njit
 from npp_rl.sim.core import E_ACTIVE, E_DX, E_DY, E_STATE, E_TYPE, E_VERT, E_X, E_Y, N_X, N_Y
 
 from . import raster
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .raster import PF_PAD, PF_SCALE, PF_SIZE, draw_disc, draw_rect
+
+ensure_fresh()
 
 
 @njit(cache=True)
-def entity_look(t, state, active):
-    """(grey, radius px) of an entity for drawing; grey 0 = not drawn."""
+def entity_look(t, state, active, pal):
+    """(grey, radius px) of an entity for drawing (``pal`` = raster.PALETTE); grey 0 = not drawn."""
     if t == 1.0 or t == 21.0:
         if state == 1.0:
-            return raster.MINE_SAFE, 3.5
-        return raster.MINE_DEADLY, 4.0 if state == 0.0 else 4.5
+            return pal[raster.P_MINE_SAFE], 3.5
+        return pal[raster.P_MINE_DEADLY], 4.0 if state == 0.0 else 4.5
     if t == 2.0:
-        return (raster.GOLD, 6.0) if active != 0.0 else (0, 0.0)
+        return (pal[raster.P_GOLD], 6.0) if active != 0.0 else (0, 0.0)
     if t == 3.0:
-        return (raster.EXIT_OPEN, 12.0) if state != 0.0 else (raster.EXIT_CLOSED, 12.0)
+        return (pal[raster.P_EXIT_OPEN], 12.0) if state != 0.0 else (pal[raster.P_EXIT_CLOSED], 12.0)
     if t == 4.0:
-        return (raster.SWITCH, 6.0) if active != 0.0 else (raster.SWITCH_DONE, 6.0)
+        return (pal[raster.P_SWITCH], 6.0) if active != 0.0 else (pal[raster.P_SWITCH_DONE], 6.0)
     if t == 6.0 or t == 8.0:
-        return (raster.SWITCH, 5.0) if active != 0.0 else (0, 0.0)
+        return (pal[raster.P_SWITCH], 5.0) if active != 0.0 else (0, 0.0)
     if t == 5.0:
         return 0, 0.0
     if t == 14.0 or t == 25.0:
-        return raster.HAZARD, 7.5 if t == 14.0 else 5.0
+        return pal[raster.P_HAZARD], 7.5 if t == 14.0 else 5.0
     if t == 26.0:
-        return raster.HAZARD, 4.0
+        return pal[raster.P_HAZARD], 4.0
     if t == 20.0:
-        return raster.HAZARD, 9.0
+        return pal[raster.P_HAZARD], 9.0
     if t == 28.0:
-        return raster.HAZARD, 12.0
+        return pal[raster.P_HAZARD], 12.0
     if active == 0.0:
         return 0, 0.0
-    return raster.OTHER, 6.0
+    return pal[raster.P_OTHER], 6.0
 
 
 @njit(cache=True)
-def draw_entities(img, ent, ne, ox, oy, inv):
+def draw_entities(img, ent, ne, ox, oy, inv, pal):
     """Draw entities into ``img``; level px (x, y) maps to image ((x - ox) * inv, (y - oy) * inv)."""
     for e in range(ne):
         t = ent[e, E_TYPE]
@@ -60,19 +63,19 @@ def draw_entities(img, ent, ne, ox, oy, inv):
             half = 12.0 * inv
             th = max(1.5 * inv, 0.5)
             if ent[e, E_VERT] != 0.0:
-                draw_rect(img, cx - th, cy - half, cx + th, cy + half, raster.DOOR)
+                draw_rect(img, cx - th, cy - half, cx + th, cy + half, pal[raster.P_DOOR])
             else:
-                draw_rect(img, cx - half, cy - th, cx + half, cy + th, raster.DOOR)
-        g, r = entity_look(t, st, ent[e, E_ACTIVE])
+                draw_rect(img, cx - half, cy - th, cx + half, cy + th, pal[raster.P_DOOR])
+        g, r = entity_look(t, st, ent[e, E_ACTIVE], pal)
         if g == 0:
             continue
         draw_disc(img, (ent[e, E_X] - ox) * inv, (ent[e, E_Y] - oy) * inv, r * inv, g)
 
 
 @njit(cache=True)
-def player_frames(ws, nin, ent, n_ent, bases, out):
+def player_frames(ws, nin, ent, n_ent, bases, out, pal):
     """For the worlds ``ws``, fill ``out`` (len(ws), 84, 84, 1) uint8 from the padded base rasters
-    ``bases`` (N, H, W)."""
+    ``bases`` (N, H, W); ``pal`` = :data:`npp_rl.envs.raster.PALETTE`."""
     inv = 1.0 / PF_SCALE
     for q in range(ws.shape[0]):
         w = ws[q]
@@ -87,5 +90,5 @@ def player_frames(ws, nin, ent, n_ent, bases, out):
         img[:, :] = bases[w, rr : rr + PF_SIZE, cc : cc + PF_SIZE]
         ox = (cc - PF_PAD) * PF_SCALE
         oy = (rr - PF_PAD) * PF_SCALE
-        draw_entities(img, ent[w], n_ent[w], ox, oy, inv)
-        draw_disc(img, (x - ox) * inv, (y - oy) * inv, 10.0 * inv, raster.NINJA)
+        draw_entities(img, ent[w], n_ent[w], ox, oy, inv, pal)
+        draw_disc(img, (x - ox) * inv, (y - oy) * inv, 10.0 * inv, pal[raster.P_NINJA])

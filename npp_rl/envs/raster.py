@@ -9,20 +9,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .tiles import LEVEL_H, LEVEL_W
+
+ensure_fresh()
 
 TILE = 96
 NINJA = 255
-MINE_DEADLY = 220
-MINE_SAFE = 120
-GOLD = 160
+HAZARD = 240
+MINE_DEADLY = 230
+EXIT_OPEN = 210
 SWITCH = 190
-SWITCH_DONE = 60
-EXIT_CLOSED = 140
-EXIT_OPEN = 245
-DOOR = 80
-HAZARD = 230
-OTHER = 110
+GOLD = 170
+EXIT_CLOSED = 150
+OTHER = 135
+MINE_SAFE = 120
+DOOR = 70
+SWITCH_DONE = 40
+
+#: grey levels as an array handed to the compiled drawing kernels at run time (compiled code caches
+#: module constants, so the values must not be read from globals there); index with the P_* names.
+P_TILE, P_NINJA, P_HAZARD, P_MINE_DEADLY, P_EXIT_OPEN, P_SWITCH, P_GOLD = 0, 1, 2, 3, 4, 5, 6
+P_EXIT_CLOSED, P_OTHER, P_MINE_SAFE, P_DOOR, P_SWITCH_DONE = 7, 8, 9, 10, 11
+PALETTE = np.array([TILE, NINJA, HAZARD, MINE_DEADLY, EXIT_OPEN, SWITCH, GOLD, EXIT_CLOSED, OTHER, MINE_SAFE,
+                    DOOR, SWITCH_DONE], dtype=np.int64)
 
 PF_SCALE = 2  # player frame: 1 pixel = 2 px of the level (84 pixels cover 168 px = 7 cells)
 PF_SIZE = 84

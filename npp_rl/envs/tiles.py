@@ -11,6 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
+
+ensure_fresh()
+
 CELL = 24
 GRID_W, GRID_H = 44, 25  # cells, border ring included
 LEVEL_W, LEVEL_H = GRID_W * CELL, GRID_H * CELL  # 1056 x 600 px

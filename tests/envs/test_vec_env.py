@@ -36,7 +36,7 @@ def test_batched_matches_single_env(all_maps):
     """World k of the batched env and an NppEnv on the same level see the same observations."""
     cfg = EnvConfig(level_sampling="sequential")
     venv = NppVecEnv(all_maps[:3], 3, cfg)
-    vobs = venv.reset()
+    venv.reset()
     rng = np.random.default_rng(0)
     acts = rng.integers(0, 6, (20, 3))
     singles = []

@@ -1,0 +1,45 @@
+"""Keep numba's on-disk cache honest about constants from other modules.
+
+Compiled functions freeze the module-level constants they read (the simulator's column indices in
+``npp_rl.sim.core``, sizes in :mod:`npp_rl.envs.spec` and in the other envs modules), but numba only
+invalidates a cache entry when the function's *own* source file changes. :func:`ensure_fresh` hashes
+the text of those files; when the hash differs from the one recorded beside the cache, it touches every
+envs module holding compiled code, so numba recompiles them all. Each such module calls it on import,
+before any compiled function runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+KERNEL_MODULES = ("tiles", "geodesic", "raster", "graph_build", "graph", "graph_dynamic", "dynamic",
+                  "game_state", "player_frame", "global_view")
+_done = False
+
+
+def ensure_fresh() -> None:
+    global _done
+    if _done:
+        return
+    _done = True
+    try:
+        files = [_HERE.parent / "sim" / "core.py", _HERE / "spec.py"] + [_HERE / f"{m}.py" for m in KERNEL_MODULES]
+        h = hashlib.sha1()
+        for f in files:
+            if f.is_file():
+                h.update(f.read_bytes())
+        digest = h.hexdigest()
+        stamp = _HERE / "__pycache__" / "jit_sources.stamp"
+        if stamp.is_file() and stamp.read_text() == digest:
+            return
+        for m in KERNEL_MODULES:
+            p = _HERE / f"{m}.py"
+            if p.is_file():
+                os.utime(p)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # read-only install: nothing to refresh
+        pass
