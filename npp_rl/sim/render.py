@@ -259,8 +259,10 @@ def _draw_glyph(pt: _Painter, t, x, y, o, m, switch_of=None):
         pt.line([(x, y - 4), (x, y + 4)], fill=(255, 255, 255), width=1.5)
     elif t == 25:
         pt.circle(x, y, 5, fill=c, outline=(230, 40, 40), width=1.5)
-    else:  # types without their own glyph: a labelled magenta circle
-        pt.circle(x, y, 6, fill=OTHER, outline=(80, 0, 80), width=1)
+    else:  # types without their own glyph: a magenta circle with the type id
+        pt.circle(x, y, 7, fill=OTHER, outline=(80, 0, 80), width=1)
+        cx, cy = pt.p(x, y)
+        pt.d.text((cx, cy), str(t), fill=(255, 255, 255), font=_font(max(6, round(8 * pt.k))), anchor="mm")
 
 
 def _draw_level(img: Image.Image, view: LevelView, k: float, ox: float, oy: float, trajectory=None, grid=True):
