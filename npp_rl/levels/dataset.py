@@ -309,7 +309,8 @@ def generate_dataset(out: str | os.PathLike, train_per_category: int, test_per_c
 
 
 # --------------------------------------------------------------------------- import and test suites
-def _level_files(folder: Path) -> list[Path]:
+def level_files(folder: Path) -> list[Path]:
+    """The N++ level files directly in ``folder``: regular files, not hidden, not replays, images or JSON."""
     return sorted(p for p in folder.iterdir()
                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in NOT_LEVELS)
 
@@ -327,7 +328,7 @@ def import_levels(src: str | os.PathLike, out: str | os.PathLike, category: str,
         raise ValueError(f"bad category name {category!r}")
     if not src.is_dir():
         raise DatasetError(f"{src}: not a folder of N++ level files")
-    files = _level_files(src)
+    files = level_files(src)
     if not files:
         raise DatasetError(f"{src}: no level files found")
     root.mkdir(parents=True, exist_ok=True)
@@ -395,18 +396,18 @@ def load_test_suite(path: str | os.PathLike, category: str | None = None,
         return groups
     if not root.is_dir():
         raise DatasetError(f"{root}: not a dataset or a folder of level files")
-    if not _level_files(root) and (root / split).is_dir():  # a dataset layout without its manifest
+    if not level_files(root) and (root / split).is_dir():  # a dataset layout without its manifest
         root = root / split
     subdirs = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: (CATEGORIES.index(p.name) if p.name in CATEGORIES else len(CATEGORIES), p.name))
-    folders = [(d.name, d) for d in subdirs if _level_files(d)] if not _level_files(root) else []
+    folders = [(d.name, d) for d in subdirs if level_files(d)] if not level_files(root) else []
     if not folders:
         folders = [(category or root.name, root)]
     elif category is not None:
         folders = [(category, d) for name, d in folders if name == category] or folders
     groups: dict[str, list[LevelEntry]] = {}
     for cat, folder in folders:
-        files = _level_files(folder)
+        files = level_files(folder)
         if not files:
             raise DatasetError(f"{folder}: category {cat!r} has no level files")
         out = []
