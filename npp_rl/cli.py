@@ -166,10 +166,10 @@ def levels_import(src, out, category, split, verify, max_iterations) -> None:
     """Import a folder of N++ level files into a dataset under one category."""
     from pathlib import Path as _Path
 
-    from npp_rl.levels.dataset import DatasetError, _level_files, import_levels
+    from npp_rl.levels.dataset import DatasetError, import_levels, level_files
     from npp_rl.levels.solver import SolverConfig
 
-    n = len(_level_files(_Path(src)))
+    n = len(level_files(_Path(src)))
     try:
         with click.progressbar(length=n, label="importing", show_pos=True, file=sys.stderr) as bar:
             ds, report = import_levels(src, out, category, split, verify, SolverConfig(max_iterations=max_iterations),
