@@ -41,20 +41,21 @@ class _SpacesOnly(gym.Env):
 
 
 def make_model(architecture: str, seed: int = 0, device: str = "cpu"):
-    """An SB3 ``PPO`` whose policy is the one ``npp-rl train`` builds for ``architecture``."""
-    from stable_baselines3 import PPO
+    """An SB3 PPO (``NppPPO``, as training uses: image observations stay HWC, no transpose wrapper)
+    whose policy is the one ``npp-rl train`` builds for ``architecture``."""
 
     from npp_rl.envs.env import observation_space
     from npp_rl.models.policy import policy_kwargs
     from npp_rl.models.registry import get_architecture
     from npp_rl.training.config import load_hyperparams
+    from npp_rl.training.ppo import NppPPO
 
     arch = get_architecture(architecture)
     hp = load_hyperparams(architecture)
     env = _SpacesOnly(observation_space(arch.modalities), gym.spaces.Discrete(len(spec.ACTIONS)))
     with warnings.catch_warnings():  # batch_size vs the 1-env rollout buffer: irrelevant here
         warnings.simplefilter("ignore")
-        return PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs(architecture), seed=seed, device=device,
+        return NppPPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs(architecture), seed=seed, device=device,
                    verbose=0, **vars(hp))
 
 

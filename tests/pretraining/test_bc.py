@@ -58,6 +58,7 @@ def test_pretrain_run_logs_registers_and_transfers_whole_policy(tmp_path, replay
     from npp_rl.models.policy import policy_kwargs
     from npp_rl.pretraining import PretrainConfig, pretrain
     from npp_rl.sim import load_map
+    from npp_rl.training.ppo import NppPPO
 
     cfg = PretrainConfig(architecture="mlp_baseline", replay_data_dir=str(replay_dir), bc_epochs=2, bc_batch_size=64,
                          experiment_name="bc-test", tracking_uri=tracking_uri, output_dir=str(tmp_path / "out"))
@@ -77,9 +78,9 @@ def test_pretrain_run_logs_registers_and_transfers_whole_policy(tmp_path, replay
 
     bc_zip = tmp_path / "out" / run_id / "policy.zip"
     bc = PPO.load(bc_zip, device="cpu")
-    # the policy PPO trains, built as training builds it, on the real environment
+    # the policy PPO trains, built as training builds it (NppPPO + policy_kwargs), on the real environment
     env = NppEnv([load_map(replay_dir / "attract" / "0")], observation_modalities=("game_state",))
-    ppo = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs("mlp_baseline"), seed=123, device="cpu",
+    ppo = NppPPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs("mlp_baseline"), seed=123, device="cpu",
               n_steps=8, batch_size=8)
     before = {k: v.clone() for k, v in ppo.policy.state_dict().items()}
     load_pretrained_into(ppo, run_id)  # the run id, as `npp-rl train --init-from RUN_ID`
@@ -89,7 +90,7 @@ def test_pretrain_run_logs_registers_and_transfers_whole_policy(tmp_path, replay
     assert any(k.startswith("action_net.") for k in changed)
     assert any(k.startswith("value_net.") for k in changed)
     # the registered model URI works the same
-    ppo2 = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs("mlp_baseline"), seed=7, device="cpu",
+    ppo2 = NppPPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs("mlp_baseline"), seed=7, device="cpu",
                n_steps=8, batch_size=8)
     load_pretrained_into(ppo2, f"models:/npp-rl-mlp_baseline/{tags['npp_rl.registered_version']}")
     assert state_dict_differences(ppo2, bc) == []
