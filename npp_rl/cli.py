@@ -149,7 +149,8 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
         click.echo(_json.dumps(report))
         return
     _category_summary(report)
-    click.echo(f"levels: {report['levels']}  seconds: {report['seconds']}  content hash: {report['content_hash']}")
+    click.echo(f"levels: {report['levels']}  seconds: {report['seconds']}  "
+               f"({report['levels_per_minute']} verified levels/min)  content hash: {report['content_hash']}")
     if report["unfilled_slots"]:
         click.echo(f"unfilled slots (no solvable level within the attempts): {', '.join(report['unfilled_slots'])}")
 
