@@ -301,6 +301,7 @@ def generate_dataset(out: str | os.PathLike, train_per_category: int, test_per_c
     report = {
         "seed": int(seed), "content_hash": man["content_hash"], "levels": len(entries),
         "seconds": round(time.perf_counter() - t_all, 2),
+        "levels_per_minute": round(60 * len(entries) / max(1e-9, time.perf_counter() - t_all), 1),
         "unfilled_slots": failed,
         "categories": {c: stats[c].as_dict() for c in categories},
     }
