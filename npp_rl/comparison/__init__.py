@@ -1,1 +1,38 @@
-"""npp_rl.comparison"""
+"""npp_rl.comparison: an experiment's runs -> decision matrix, plots, report, ``champion`` alias.
+
+Public API::
+
+    CompareConfig(experiment_name="npp-rl", weights={}, out=None, set_champion=True, strict=False)
+    compare(config) -> run_id            # what ``npp-rl compare`` calls; a ``compare`` MLflow run
+    run_compare(config) -> CompareResult(run_id, matrix, champion, out)
+    collect_runs(experiment_name) -> RunSet   # train/evaluate/bench runs found BY TAGS
+    build_matrix(runs, weights=None) -> Matrix(table, per_model, weights, dropped_criteria, categories)
+    DEFAULT_WEIGHTS, parse_weights("success=0.5,latency=0.2")
+    choose_champion(runs, matrix, set_alias=True) -> dict
+    CompareError                         # no experiment / no runs / nothing evaluated
+
+The compare run logs ``report.md``, ``report.html`` (self-contained), ``matrix.csv``, ``models.csv``,
+``champion.json`` and the PNGs, metrics ``compare/score/<arch>/<condition>``, and tags
+``npp_rl.champion_uri``/``npp_rl.champion_version``. Column and score definitions:
+:mod:`npp_rl.comparison.matrix`.
+"""
+
+from npp_rl.comparison.collect import CompareError, ModelRecord, RunSet, collect_runs
+from npp_rl.comparison.compare import CompareConfig, CompareResult, choose_champion, compare, run_compare
+from npp_rl.comparison.matrix import DEFAULT_WEIGHTS, Matrix, build_matrix, parse_weights
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "CompareConfig",
+    "CompareError",
+    "CompareResult",
+    "Matrix",
+    "ModelRecord",
+    "RunSet",
+    "build_matrix",
+    "choose_champion",
+    "collect_runs",
+    "compare",
+    "parse_weights",
+    "run_compare",
+]

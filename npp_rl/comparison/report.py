@@ -1,0 +1,188 @@
+"""``report.md`` and ``report.html``: the decision matrix, why the champion won, the figures, the gaps."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from npp_rl.comparison.collect import RunSet
+from npp_rl.comparison.matrix import CRITERIA, Matrix
+
+
+def _f(v, fmt="{:.2f}", none="–"):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return none
+    return fmt.format(v)
+
+
+def _steps(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "not reached"
+    return f"{v / 1e3:,.0f}k" if v >= 1e4 else f"{v:,.0f}"
+
+
+def display_table(matrix: Matrix) -> pd.DataFrame:
+    """The matrix formatted for people (strings), best first."""
+    rows = []
+    for r in matrix.table.to_dict("records"):
+        d = {
+            "rank": _f(r["rank"], "{:.0f}"), "architecture": r["architecture"], "condition": r["condition"],
+            "seeds": str(r["seeds"]), "score": _f(r["score"], "{:.3f}"),
+            "success": _f(r["success"]) + (f" ± {r['success_std']:.2f}" if r["seeds"] > 1 else ""),
+            "95% CI": f"[{_f(r['success_ci_low'])}, {_f(r['success_ci_high'])}]",
+        }
+        for c in matrix.categories:
+            d[c] = _f(r.get(f"success/{c}"))
+        d.update({
+            "efficiency": _f(r["efficiency"]), "safety": _f(r["safety"]),
+            "steps to 50%": _steps(r["steps_to_50"]) + (f" ({r['reached_50']:.0%})" if r["seeds"] > 1
+                                                       and not math.isnan(r["reached_50"]) else ""),
+            "train steps/s": _f(r["train_fps"], "{:,.0f}"), "latency ms": _f(r["latency_ms"]),
+            "params": _f(r["parameters"], "{:,.0f}"),
+        })
+        rows.append(d)
+    return pd.DataFrame(rows)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for r in df.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in r) + " |")
+    return "\n".join(lines)
+
+
+def why_text(matrix: Matrix, champion: dict | None) -> str:
+    """A short explanation of the winner: its score, what it won on, what it cost, and the runner-up."""
+    t = matrix.table
+    ranked = t[t["rank"].notna()]
+    if ranked.empty:
+        return "No row could be ranked (no evaluate run with test success)."
+    w = ranked.iloc[0]
+    parts = [f"**{w['architecture']} ({w['condition']})** ranks first with score {w['score']:.3f} "
+             f"over {int(w['seeds'])} seed{'s' if int(w['seeds']) > 1 else ''}: test success {w['success']:.2f} "
+             f"(95% CI {w['success_ci_low']:.2f}–{w['success_ci_high']:.2f})"]
+    extras = []
+    if not math.isnan(w["efficiency"]):
+        extras.append(f"efficiency {w['efficiency']:.2f}")
+    if not math.isnan(w["safety"]):
+        extras.append(f"safety {w['safety']:.2f}")
+    if not math.isnan(w["latency_ms"]):
+        extras.append(f"{w['latency_ms']:.2f} ms per decision")
+    if not math.isnan(w["parameters"]):
+        extras.append(f"{w['parameters']:,.0f} parameters")
+    if extras:
+        parts[0] += ", " + ", ".join(extras)
+    parts[0] += "."
+    contrib = sorted(((k, matrix.weights[k] * w.get(f"norm/{k}", 0.0)) for k in matrix.weights), key=lambda x: -x[1])
+    parts.append("Largest contributions to its score: " + ", ".join(f"{k} {v:.3f}" for k, v in contrib[:3]) + ".")
+    if len(ranked) > 1:
+        r2 = ranked.iloc[1]
+        gaps = []
+        for k in matrix.weights:
+            d = matrix.weights[k] * (w.get(f"norm/{k}", 0.0) - r2.get(f"norm/{k}", 0.0))
+            if abs(d) > 1e-4:
+                gaps.append((k, d))
+        gaps.sort(key=lambda x: -abs(x[1]))
+        parts.append(f"Runner-up: {r2['architecture']} ({r2['condition']}), score {r2['score']:.3f} "
+                     f"(gap {w['score'] - r2['score']:.3f}; by criterion: "
+                     + ", ".join(f"{k} {d:+.3f}" for k, d in gaps[:4]) + ").")
+        overlap = not (math.isnan(r2["success_ci_high"]) or math.isnan(w["success_ci_low"])) and \
+            r2["success_ci_high"] >= w["success_ci_low"] and r2["success"] <= w["success"]
+        if overlap and r2["success"] != w["success"]:
+            parts.append("Note: the two success intervals overlap, so the success difference alone is not "
+                         "conclusive at 95%.")
+    if champion:
+        if champion.get("version"):
+            parts.append(f"Champion: `models:/{champion['name']}@champion` → version {champion['version']} "
+                         f"(training run `{champion['train_run_id']}`, seed {champion['seed']}, the row's best "
+                         f"seed on test success{'' if champion.get('row_rank') == 1 else '; the rank-1 row had no registered version'}).")
+        else:
+            parts.append(f"Champion not moved: {champion.get('reason')}")
+    return "\n\n".join(parts)
+
+
+def weights_text(matrix: Matrix) -> str:
+    lines = [f"- **{k}** ({CRITERIA[k][0]}, {'rate, used as is' if CRITERIA[k][1] == 'rate' else ('more is better' if CRITERIA[k][1] == 'higher' else 'less is better') + ', 1/(1+log10(times worse than best))'}): {w:.3f}"
+             for k, w in matrix.weights.items()]
+    if matrix.dropped_criteria:
+        lines.append(f"- dropped (no row has a value): {', '.join(matrix.dropped_criteria)}; weights renormalised")
+    return "\n".join(lines)
+
+
+def problems_table(runs: RunSet) -> pd.DataFrame:
+    return pd.DataFrame(runs.problems, columns=["run_id", "architecture", "condition", "problem"])
+
+
+def write_reports(out: Path, runs: RunSet, matrix: Matrix, plots: dict[str, Path], champion: dict | None,
+                  experiment_name: str) -> tuple[Path, Path]:
+    """Write ``report.md`` (PNG links beside it) and a self-contained ``report.html``."""
+    disp = display_table(matrix)
+    why = why_text(matrix, champion)
+    probs = problems_table(runs)
+    per = matrix.per_model[["architecture", "condition", "seed", "train_run_id", "eval_run_id", "success",
+                            "efficiency", "safety", "steps_to_50", "train_fps", "latency_ms"]].copy()
+    titles = {"training_curves": "Training curves", "category_success": "Success per category",
+              "pretraining_impact": "Pretraining impact", "success_vs_latency": "Success vs latency"}
+    md = [f"# npp-rl comparison: `{experiment_name}`", "",
+          f"{len(runs.models)} models, {len(matrix.table)} architecture × condition rows, "
+          f"categories: {', '.join(matrix.categories) or '–'}.", "", "## Verdict", "", why, "",
+          "## Decision matrix", "", _md_table(disp), "",
+          "Success, per-category success, efficiency and safety are on the test suite (means over seeds; "
+          "± = std over seeds; CI = 95% Wilson interval on the pooled episodes). Steps to 50% come from each "
+          "training run's held-back evaluation history. See docs/evaluation.md for every definition.", "",
+          "## Score weights", "", weights_text(matrix), ""]
+    md += ["## Figures", ""]
+    for k, p in plots.items():
+        md += [f"### {titles.get(k, k)}", "", f"![{titles.get(k, k)}]({p.name})", ""]
+    md += ["## Incomplete runs", ""]
+    md += [_md_table(probs) if not probs.empty else "None: every run had what the matrix needs.", ""]
+    md += ["## Models (one row per seed)", "", _md_table(per.round(4).astype(str)), ""]
+    md_path = out / "report.md"
+    md_path.write_text("\n".join(md))
+
+    def img(p: Path) -> str:
+        return "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()
+
+    def para(text: str) -> str:
+        import re
+
+        t = html.escape(text)
+        t = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
+        t = re.sub(r"`(.+?)`", r"<code>\1</code>", t)
+        return "".join(f"<p>{x}</p>" for x in t.split("\n\n"))
+
+    css = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:28px auto;max-width:1250px;
+color:#222;padding:0 18px;line-height:1.45}h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;
+padding-bottom:4px}table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{padding:4px 8px;border-bottom:1px solid #e5e5e5;
+text-align:right;white-space:nowrap}th{background:#f4f4f4;position:sticky;top:0}td:nth-child(2),td:nth-child(3),th:nth-child(2),
+th:nth-child(3){text-align:left}tr.win td{background:#eaf6ea;font-weight:600}.verdict{background:#f7f9fc;border-left:4px solid #3b82f6;
+padding:6px 14px}.figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px}.figs figure{margin:0}
+.figs img{width:100%;border:1px solid #eee}figcaption{font-size:12px;color:#555}.scroll{overflow-x:auto}code{font-size:12px}
+ul{font-size:13px}.muted{color:#666;font-size:12.5px}"""
+    tbl = disp.to_html(index=False, escape=True, border=0)
+    tbl = tbl.replace("<tr>\n      <td>1</td>", '<tr class="win">\n      <td>1</td>', 1)
+    weights_html = "<ul>" + "".join(f"<li>{para(x[2:])[3:-4]}</li>" for x in weights_text(matrix).splitlines()) + "</ul>"
+    figs = "".join(f'<figure><img src="{img(p)}" alt="{k}"><figcaption>{titles.get(k, k)}</figcaption></figure>'
+                   for k, p in plots.items())
+    h = [f"<!doctype html><html><head><meta charset='utf-8'><title>npp-rl comparison: {html.escape(experiment_name)}"
+         f"</title><style>{css}</style></head><body>",
+         f"<h1>npp-rl comparison: <code>{html.escape(experiment_name)}</code></h1>",
+         f"<p class='muted'>{len(runs.models)} models, {len(matrix.table)} architecture × condition rows; categories: "
+         f"{html.escape(', '.join(matrix.categories) or '–')}.</p>",
+         "<h2>Verdict</h2>", f"<div class='verdict'>{para(why)}</div>",
+         "<h2>Decision matrix</h2>", f"<div class='scroll'>{tbl}</div>",
+         "<p class='muted'>Test-suite metrics are means over seeds (± std); CI = 95% Wilson interval on the pooled "
+         "episodes; steps to 50% from the training runs' held-back evaluation history.</p>",
+         "<h2>Score weights</h2>", weights_html, "<h2>Figures</h2>", f"<div class='figs'>{figs}</div>",
+         "<h2>Incomplete runs</h2>",
+         probs.to_html(index=False, border=0) if not probs.empty else "<p>None: every run had what the matrix needs.</p>",
+         "<h2>Models (one row per seed)</h2>", f"<div class='scroll'>{per.round(4).to_html(index=False, border=0)}</div>",
+         "</body></html>"]
+    html_path = out / "report.html"
+    html_path.write_text("\n".join(h))
+    return md_path, html_path
