@@ -940,6 +940,13 @@ def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
 
 @njit(cache=True)
 def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, ekeys, ne):
+    wall_normal = _logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne)
+    _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wall_normal)
+
+
+@njit(cache=True, inline="always")
+def _logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne):
+    """Logical entity collisions (fresh 3x3 gather); returns the entities' wall-normal contribution."""
     wall_normal = 0.0
     nn = gather_entities(ent, ne, nin[N_X], nin[N_Y], elist, ekeys)
     for k in range(nn):
@@ -1073,7 +1080,12 @@ def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist
             if not handled:
                 if _overlap_cc(nin[N_X], nin[N_Y], NINJA_RADIUS, ent[e, E_X], ent[e, E_Y], 8.0):
                     _kill(nin, C_SHOVE)
-    # walls from tile segments
+    return wall_normal
+
+
+@njit(cache=True, inline="always")
+def _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wall_normal):
+    """Walls from tile segments, airborne/walled flags, floor/ceiling normals, impact and crush deaths."""
     rad = NINJA_RADIUS + 0.1
     x = nin[N_X]
     y = nin[N_Y]
@@ -1346,10 +1358,110 @@ def _think(nin):
                 nin[N_STATE] = 5
 
 
+@njit(cache=True)
+def collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, l, sbuf):
+    """The 4 substeps: physical entity collisions (the m entities of elist), then tiles."""
+    for _ in range(4):
+        if m > 0:
+            _collide_vs_objects(nin, ent, elist, m)
+        x0 = nin[N_X]
+        y0 = nin[N_Y]
+        c0 = nin[N_FCOUNT] + nin[N_CCOUNT]
+        _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf)
+        # exact shortcut: a substep that neither moved the ninja nor touched anything is a fixed point
+        # (its inputs are the next substep's inputs), so the remaining substeps would repeat it
+        if m == 0 and nin[N_X] == x0 and nin[N_Y] == y0 and nin[N_FCOUNT] + nin[N_CCOUNT] == c0:
+            break
+
+
 # ================================================================ one frame
+@njit(cache=True)
+def set_inputs(nin, inp):
+    """Frame counter and input decoding: bit0 jump, bit1 right, bit2 left (left wins), bit3 ignored."""
+    nin[N_FRAME] += 1
+    if inp & 4:
+        h = -1.0
+    elif inp & 2:
+        h = 1.0
+    else:
+        h = 0.0
+    nin[N_HOR] = h
+    nin[N_JUMP] = 1.0 if (inp & 1) else 0.0
+
+
+@njit(cache=True)
+def entity_phase(nin, ent, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, db_count):
+    """Entities move (type order, then file order), then think; both see last frame's ninja."""
+    for e in range(ne):
+        if ent[e, E_ACTIVE] == 0.0:
+            continue
+        t = ent[e, E_TYPE]
+        if t == 17:
+            _move_bounce_block(nin, ent, e)
+        elif t == 20:
+            _move_thwump(nin, ent, e, hor, ver, w)
+        elif t == 24:
+            _move_boost_pad(nin, ent, e)
+        elif t == 14 or t == 26:
+            _move_drone(nin, ent, e, hor, ver, w)
+    for e in range(ne):
+        if ent[e, E_ACTIVE] == 0.0:
+            continue
+        t = ent[e, E_TYPE]
+        if t == 1 or t == 21:
+            _think_mine(nin, ent, e)
+        elif t == 5:
+            if ent[e, E_STATE] == 0.0:
+                ent[e, E_A] += 1
+                if ent[e, E_A] > 5:
+                    _door_change(ent, e, hor, ver, w, True)
+        elif t == 20:
+            _think_thwump(nin, ent, e, hor, ver, w)
+        elif t == 28:
+            _think_shove(nin, ent, e, hor, ver, w)
+        elif t == 25:
+            _think_death_ball(nin, ent, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count)
+
+
+@njit(cache=True)
+def integrate_and_prepare(nin, ent, ne, elist, ekeys):
+    """Integrate (drag, gravity, move), reset the collision accumulators, and gather the physically
+    collidable entities around the ninja into elist; returns how many."""
+    nin[N_VX] *= nin[N_DRAG]
+    nin[N_VY] *= nin[N_DRAG]
+    nin[N_VY] += nin[N_GRAV]
+    nin[N_XOLD] = nin[N_X]
+    nin[N_YOLD] = nin[N_Y]
+    nin[N_X] += nin[N_VX]
+    nin[N_Y] += nin[N_VY]
+    nin[N_VXOLD] = nin[N_VX]
+    nin[N_VYOLD] = nin[N_VY]
+    nin[N_FCOUNT] = 0
+    nin[N_CCOUNT] = 0
+    nin[N_FSX] = 0.0
+    nin[N_FSY] = 0.0
+    nin[N_CSX] = 0.0
+    nin[N_CSY] = 0.0
+    nin[N_CRUSHABLE] = 0.0
+    nin[N_XCRUSH] = 0.0
+    nin[N_YCRUSH] = 0.0
+    nin[N_CRUSHLEN] = 0.0
+    nn = gather_entities(ent, ne, nin[N_X], nin[N_Y], elist, ekeys)
+    m = 0
+    for k in range(nn):
+        t = ent[elist[k], E_TYPE]
+        if t == 11 or t == 17 or t == 20 or t == 28:
+            elist[m] = elist[k]
+            m += 1
+    return m
+
+
 @njit(cache=True)
 def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
                sbuf, elist, ekeys):
+    """One frame of world w (NPP_MECHANICS.md section 4.2). The phases are written out here (not calls to
+    set_inputs / entity_phase / integrate_and_prepare / collision_substeps, which the profiler uses) because
+    numba does not inline those calls well: keep both in step when changing the rules."""
     nin = nin_all[w]
     ent = ent_all[w]
     ne = n_ent[w]
