@@ -485,20 +485,73 @@ def evaluate_cmd(stochastic: bool, no_videos: bool, **kw) -> None:
 # --------------------------------------------------------------------------- comparison
 @main.command("compare")
 @click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--weights", multiple=True, metavar="NAME=W",
+              help="Score weights over the defaults, e.g. --weights success=0.5,latency=0.2 "
+                   "(success, efficiency, safety, sample_efficiency, latency, train_throughput, parameters).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Also write report.md/html, PNGs and matrix.csv here (always logged to the compare run).")
+@click.option("--no-champion", is_flag=True, help="Do not move the registry alias `champion`.")
+@click.option("--strict", is_flag=True, help="Fail when runs lack metrics instead of listing them.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
-def compare_cmd(**kw) -> None:
-    """Decision matrix, plots and report over an experiment's runs; moves @champion."""
-    raise NotBuiltYet("comparison (npp_rl/comparison)")
+def compare_cmd(experiment_name, weights, out, no_champion, strict, tracking_uri) -> None:
+    """Decision matrix, plots and report over an experiment's runs (found by tags); moves @champion."""
+    from npp_rl.comparison import CompareConfig, CompareError, parse_weights, run_compare
+
+    try:
+        w = parse_weights(list(weights))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--weights") from None
+    try:
+        res = run_compare(CompareConfig(experiment_name=experiment_name, weights=w, out=out,
+                                        set_champion=not no_champion, strict=strict, tracking_uri=tracking_uri))
+    except CompareError as e:
+        raise click.ClickException(str(e)) from None
+    from npp_rl.comparison.report import display_table
+
+    click.echo(display_table(res.matrix).to_string(index=False))
+    ch = res.champion or {}
+    if ch.get("version"):
+        click.echo(f"champion: {ch['uri']} -> version {ch['version']} ({ch['architecture']}, {ch['condition']}, "
+                   f"seed {ch['seed']})")
+    else:
+        click.echo(f"champion not moved: {ch.get('reason', 'disabled')}")
+    if out:
+        click.echo(f"report: {out}/report.html")
+    click.echo(f"run_id={res.run_id}")
 
 
 # --------------------------------------------------------------------------- pipeline
 @main.command("pipeline")
-@click.option("--preset", type=click.Choice(["quick", "full"]), default="quick", show_default=True)
+@click.option("--preset", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
+              help="quick: minutes on a laptop CPU; full: the real study (see npp_rl/presets.yaml).")
 @click.option("--experiment-name", default="npp-rl", show_default=True)
+@click.option("--architectures", multiple=True, help="Override the preset's architectures (repeat or comma-separate).")
+@click.option("--seeds", default=None, help="Override the preset's seeds, e.g. 0,1,2.")
+@click.option("--data-dir", default=None, help="Level dataset folder [data/levels-<preset>].")
+@click.option("--test-pretraining/--no-test-pretraining", default=None,
+              help="Train both conditions (scratch and BC-pretrained) [preset].")
+@click.option("--total-timesteps", type=int, default=None, help="Override the preset's steps per training run.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
-def pipeline_cmd(**kw) -> None:
+def pipeline_cmd(preset, experiment_name, architectures, seeds, data_dir, test_pretraining, total_timesteps,
+                 tracking_uri) -> None:
     """generate levels -> pretrain -> train -> evaluate -> compare, chained by run ids."""
-    raise NotBuiltYet("the pipeline")
+    from npp_rl.pipeline import PipelineConfig, load_presets, run_pipeline
+    from npp_rl.tracking import TrackingError
+
+    base = load_presets()[preset]
+    train = dict(base.get("train", {}))
+    if total_timesteps:
+        train["total_timesteps"] = total_timesteps
+    cfg = PipelineConfig.from_preset(
+        preset, experiment_name=experiment_name, tracking_uri=tracking_uri, data_dir=data_dir,
+        architectures=_split_names(architectures) or None,
+        seeds=[int(x) for x in seeds.split(",")] if seeds else None,
+        test_pretraining=test_pretraining, train=train)
+    try:
+        run_id = run_pipeline(cfg)
+    except TrackingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(run_id)
 
 
 def run() -> None:  # pragma: no cover - console entry

@@ -88,11 +88,11 @@ def plot_training_curves(runs: RunSet, matrix: Matrix, path: Path) -> Path:
 def plot_category_success(matrix: Matrix, path: Path) -> Path:
     """Test success per category (and overall) for every row; error bars = spread over seeds (std)."""
     plt = _plt()
-    t = matrix.table
+    colours = arch_colours(matrix.table["architecture"])
+    t = matrix.table.dropna(subset=["success"])
     cats = list(matrix.categories) + ["overall"]
-    colours = arch_colours(t["architecture"])
     per = matrix.per_model
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.3 * len(cats) + 0.5 * len(t)), 4.2))
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.1 * len(cats) + 0.35 * len(t) * len(cats) / 2), 4.6))
     n = max(1, len(t))
     width = 0.8 / n
     x = np.arange(len(cats))
@@ -110,8 +110,10 @@ def plot_category_success(matrix: Matrix, path: Path) -> Path:
     ax.set_xticks(x, cats)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("test success rate")
-    ax.set_title("Success per level category (mean over seeds; bars = std; hatched = pretrained)", fontsize=9.5)
-    ax.legend(fontsize=7.5, ncol=2, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Test success per level category (mean over seeds, whiskers = std; hatched = pretrained)",
+                 fontsize=9.5)
+    ax.legend(fontsize=7.5, ncol=min(4, max(1, len(t))), frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -143,9 +145,10 @@ def plot_pretraining_impact(matrix: Matrix, path: Path) -> Path:
                                 textcoords="offset points")
         ax.axhline(0, color="0.2", lw=0.8)
         ax.set_xticks(x, cats)
-        lim = max(0.1, float(np.nanmax(np.abs([[t.loc[(a, c2), "success"] for c2 in ("pretrained", "scratch")]
-                                               for a in archs]))))
-        ax.set_ylim(-min(1.0, lim * 1.15), min(1.0, lim * 1.15))
+        diffs = [t.loc[(a, "pretrained"), "success" if c == "overall" else f"success/{c}"]
+                 - t.loc[(a, "scratch"), "success" if c == "overall" else f"success/{c}"] for a in archs for c in cats]
+        lim = max(0.1, float(np.nanmax(np.abs(diffs))) if not np.all(np.isnan(diffs)) else 0.1)
+        ax.set_ylim(-min(1.0, lim * 1.3), min(1.0, lim * 1.3))
         ax.set_ylabel("success: pretrained − scratch")
         ax.legend(fontsize=7.5, frameon=False)
     ax.set_title("Pretraining impact (behavioural cloning, then PPO) on test success", fontsize=9.5)
@@ -170,8 +173,10 @@ def plot_success_vs_latency(matrix: Matrix, path: Path, target_ms: float = 5.0) 
             hi = r.success_ci_high - r.success if not math.isnan(r.success_ci_high) else 0
             ax.errorbar(r.latency_ms, r.success, yerr=[[max(lo, 0)], [max(hi, 0)]], fmt=COND_MARKER.get(r.condition, "s"),
                         color=colours[r.architecture], ms=7, capsize=3, lw=1, label=_label(r.architecture, r.condition))
-            ax.annotate(f"{r.architecture}\n#{int(r.rank) if not math.isnan(r.rank) else '-'}", (r.latency_ms, r.success),
-                        xytext=(6, -4), textcoords="offset points", fontsize=7, color="0.25")
+            right = r.condition != "scratch"
+            ax.annotate(f"#{int(r.rank) if not math.isnan(r.rank) else '-'}", (r.latency_ms, r.success),
+                        xytext=(7 if right else -7, 0), textcoords="offset points", fontsize=7.5, color="0.2",
+                        ha="left" if right else "right", va="center")
         ax.set_xscale("log")
         ax.axvline(target_ms, color="tab:red", lw=0.8, ls=":")
         ax.text(target_ms, 1.02, f" {target_ms:g} ms target", color="tab:red", fontsize=7, va="bottom")

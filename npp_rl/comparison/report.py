@@ -39,7 +39,7 @@ def display_table(matrix: Matrix) -> pd.DataFrame:
             d[c] = _f(r.get(f"success/{c}"))
         d.update({
             "efficiency": _f(r["efficiency"]), "safety": _f(r["safety"]),
-            "steps to 50%": _steps(r["steps_to_50"]) + (f" ({r['reached_50']:.0%})" if r["seeds"] > 1
+            "steps to 50%": ("–" if math.isnan(r["reached_50"]) else _steps(r["steps_to_50"])) + (f" ({r['reached_50']:.0%})" if r["seeds"] > 1
                                                        and not math.isnan(r["reached_50"]) else ""),
             "train steps/s": _f(r["train_fps"], "{:,.0f}"), "latency ms": _f(r["latency_ms"]),
             "params": _f(r["parameters"], "{:,.0f}"),
