@@ -21,7 +21,7 @@ from .levelset import LevelSet
 from .player_frame import player_frames
 from .raster import PALETTE
 from .reward import potential, step_reward
-from .static import graph_topology
+from .static import MAX_GOALS, graph_topology
 
 ACTION_BYTES = np.array([0, 4, 2, 1, 5, 3], dtype=np.uint8)  # spec.ACTIONS -> input byte (bit0 jump, bit1 right, bit2 left)
 
@@ -50,11 +50,16 @@ class WorldBatch:
         n, E = self.n, self.sim.max_ent
         self.level_idx = np.zeros(n, np.int64)
         self._loaded = np.zeros(n, bool)
-        self.l_se = np.zeros(n)
+        MG = MAX_GOALS
+        self.g_n = np.zeros(n, np.int64)
+        self.g_rows = np.zeros((n, MG), np.int64)
+        self.g_kind = np.zeros((n, MG), np.int64)
+        self.g_xy = np.zeros((n, MG, 2))
+        self.g_rest = np.zeros((n, MG))
         self.scale = np.ones(n)
         self.gold_total = np.zeros(n)
         self.frame_limit = np.ones(n)
-        self.dist = np.zeros((n, 2, geodesic.FH, geodesic.FW), np.float32)
+        self.dist = np.zeros((n, MAX_GOALS, geodesic.FH, geodesic.FW), np.float32)
         self.phi = np.zeros(n)
         self.prev_switch = np.zeros(n, bool)
         self.prev_gold = np.zeros(n)
@@ -75,8 +80,8 @@ class WorldBatch:
             self.g_ns = np.zeros(n, np.int64)
             self.g_x = np.zeros((n, M))
             self.g_y = np.zeros((n, M))
-            self.g_goal = np.zeros((n, 2, M), np.float32)
-            self.g_isgoal = np.zeros((n, 2, M), np.float32)
+            self.g_goal = np.zeros((n, MAX_GOALS, M), np.float32)
+            self.g_isgoal = np.zeros((n, MAX_GOALS, M), np.float32)
             self.g_rownode = np.full((n, max(E, 1), 2), -1, np.int32)
             self.g_rowkind = np.zeros((n, max(E, 1)), np.int32)
             self.g_platmap = np.full((n, geodesic.FH, geodesic.FW), -1, np.int32)
@@ -112,11 +117,14 @@ class WorldBatch:
         self.level_idx[w] = i
         st = self.levels.static(i)
         lay = st.layout
-        self.dist[w, 0] = st.dist_switch
-        self.dist[w, 1] = st.dist_exit
+        G = st.n_goals
+        self.g_n[w] = G
+        self.dist[w, :G] = st.goal_fields
+        self.g_rows[w, :G] = st.goal_rows
+        self.g_kind[w, :G] = st.goal_kind
+        self.g_xy[w, :G] = st.goal_xy
+        self.g_rest[w, :G] = st.goal_rest
         self.scale[w] = st.dist_scale
-        sw = [(x, y) for t, x, y in zip(lay.ent_type, lay.ent_x, lay.ent_y, strict=True) if t == 4]
-        self.l_se[w] = min((geodesic.sample(st.dist_exit, x, y) for x, y in sw), default=0.0)
         self.gold_total[w] = float(np.count_nonzero(lay.ent_type == 2))
         self.frame_limit[w] = frame_budget(self.cfg, st.dist_scale)
         if "player_frame" in self.mods:
@@ -144,7 +152,8 @@ class WorldBatch:
     # ------------------------------------------------------------------ observe
     def _goal(self, ws) -> np.ndarray:
         out = np.zeros((len(ws), GOAL_FIELDS))
-        goal_info(ws, self.sim.ninja, self.sim.entities, self.sim.n_entities, self.dist, self.l_se, out)
+        goal_info(ws, self.sim.ninja, self.sim.entities, self.sim.n_entities, self.dist, self.g_n, self.g_rows,
+                  self.g_kind, self.g_xy, self.g_rest, out)
         return out
 
     def observe(self, ws=None, gi=None) -> dict:

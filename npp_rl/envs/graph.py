@@ -23,7 +23,8 @@ Node features (``NODE_FEAT_DIM`` = 12, all in [-1, 1]):
     -1 on the ground                                                              dynamic
 9   count: objects this node stands for / 8 (platform: points / 64), clipped
 10  geodesic distance from the node to the current goal / level scale, 2*d - 1 clipped   dynamic
-11  1 if the node is the current goal (exit switch before it is hit, exit door after)    dynamic
+11  1 if the node is the current goal of the level's plan (exit switch, a locked door's switch,
+    the exit door; see :mod:`npp_rl.envs.static`)                                    dynamic
 ==  ==========================================================================================
 
 Edges (types from spec.EDGE_TYPES): ``walk``/``jump``/``fall`` between platforms (static); ``on``
@@ -64,6 +65,7 @@ from .level import (
     HAZARD_TYPES,
     MINE_TYPES,
 )
+from .static import GOAL_DOOR, MAX_GOALS
 
 ensure_fresh()
 
@@ -103,8 +105,8 @@ class GraphTopology:
     edge_mask: np.ndarray  # (MAX_EDGES,) float32
     node_x: np.ndarray  # (MAX_NODES,) float64 centre px
     node_y: np.ndarray
-    node_goal: np.ndarray  # (2, MAX_NODES) float32 feature 10 before / after the switch
-    node_is_goal: np.ndarray  # (2, MAX_NODES) float32 feature 11 before / after the switch
+    node_goal: np.ndarray  # (MAX_GOALS, MAX_NODES) float32 feature 10 for each goal of the plan
+    node_is_goal: np.ndarray  # (MAX_GOALS, MAX_NODES) float32 feature 11 for each goal of the plan
     row_node: np.ndarray  # (E, 2) int32 node(s) fed by each simulator entity row, -1 none
     row_kind: np.ndarray  # (E,) int32 ST_* state encoding
     plat_map: np.ndarray  # (100, 176) int32 nearest platform node per grid point, -1 none
@@ -228,8 +230,9 @@ def build_topology(st) -> GraphTopology:
     ny = np.zeros(M)
     nmask[:n_nodes] = 1
     ntype[0] = NT["ninja"]
-    goal = np.zeros((2, M), np.float32)
-    is_goal = np.zeros((2, M), np.float32)
+    G = st.n_goals
+    goal = np.zeros((MAX_GOALS, M), np.float32)
+    is_goal = np.zeros((MAX_GOALS, M), np.float32)
     scale = st.dist_scale
 
     def gdist(field, xs, ys):
@@ -257,8 +260,8 @@ def build_topology(st) -> GraphTopology:
         else:
             feats[node, 6] = 1.0 if k == 1 else -1.0
         feats[node, 9] = min(len(xs) / 64, 1)
-        goal[0, node] = gdist(st.dist_switch, xs, ys)
-        goal[1, node] = gdist(st.dist_exit, xs, ys)
+        for k in range(G):
+            goal[k, node] = gdist(st.goal_fields[k], xs, ys)
         # sample points: both ends + up to 6 evenly spaced
         order = np.argsort(xs if k == FLOOR else ys)
         pick = np.unique(np.linspace(0, len(order) - 1, min(len(order), 8)).round().astype(int))
@@ -316,8 +319,8 @@ def build_topology(st) -> GraphTopology:
         feats[node, 4] = min(rad / 264, 1)
         feats[node, 5] = min(rad / 150, 1)
         feats[node, 9] = min(len(rows) / 8, 1)
-        goal[0, node] = gdist(st.dist_switch, [x], [y])
-        goal[1, node] = gdist(st.dist_exit, [x], [y])
+        for k in range(G):
+            goal[k, node] = gdist(st.goal_fields[k], [x], [y])
         for r in rows:
             slot = 0 if row_node[r, 0] < 0 else 1
             row_node[r, slot] = node
@@ -326,12 +329,13 @@ def build_topology(st) -> GraphTopology:
                            else ST_DOOR if t in DOOR_TYPES else ST_MOVING if t in HAZARD_TYPES
                            else ST_ACTIVE)
         r0 = rows[0]
+        for k in range(G):  # the node of goal k: the exit door/switch, or a locked door's switch
+            if int(st.goal_rows[k]) == r0 and (name != "door" or st.goal_kind[k] != GOAL_DOOR):
+                is_goal[k, node] = 1
         if name == "exit_door":
             exit_node[r0] = node
-            is_goal[1, node] = 1
         elif name == "exit_switch":
             switch_node[r0] = node
-            is_goal[0, node] = 1
         elif name == "door":
             door_node[r0] = node
         elif name == "door_switch":

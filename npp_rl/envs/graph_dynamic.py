@@ -15,7 +15,7 @@ from npp_rl.sim.core import E_ACTIVE, E_STATE, E_X, E_Y, MAX_HOR_SPEED, N_AIR, N
 
 from . import spec
 from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .dynamic import G_GEO, G_SWITCH_DONE
+from .dynamic import G_GEO, G_K
 from .geodesic import FH, FW, STEP
 from .graph import NEAR_K, NEAR_RADIUS, ST_DOOR, ST_EXIT, ST_MINE, ST_MOVING
 
@@ -68,14 +68,14 @@ def graph_step(ws, nin, ent, n_ent, ginfo, scale, feats0, n_nodes, n_plat, n_sta
         x = nin[w, N_X]
         y = nin[w, N_Y]
         nn = n_nodes[w]
-        done = 1 if ginfo[q, G_SWITCH_DONE] != 0.0 else 0
+        gk = int(ginfo[q, G_K])
         f = feats[q]
         f[:nn, :] = feats0[w, :nn, :]
         for k in range(1, nn):
             f[k, 2] = _clip((node_x[w, k] - x) / 528.0)
             f[k, 3] = _clip((node_y[w, k] - y) / 300.0)
-            f[k, 10] = node_goal[w, done, k]
-            f[k, 11] = node_is_goal[w, done, k]
+            f[k, 10] = node_goal[w, gk, k]
+            f[k, 11] = node_is_goal[w, gk, k]
         f[0, 0] = _clip(2.0 * x / 1056.0 - 1.0)
         f[0, 1] = _clip(2.0 * y / 600.0 - 1.0)
         f[0, 2] = 0.0

@@ -2,8 +2,13 @@
 
 :func:`level_static` returns a :class:`LevelStatic` for a :class:`~npp_rl.envs.level.LevelLayout`,
 memoised by the layout's content hash (an LRU of ``CACHE_SIZE`` levels): the solid-pixel mask, the
-two image base rasters, the free-space grid, the geodesic distance fields to the exit switches and to
-the exit doors, and the static topology of the level graph.
+two image base rasters, the free-space grid, the *goal plan* with one geodesic distance field per goal,
+and the static topology of the level graph.
+
+Goal plan: the exit switch, then the exit door, with a locked door's switch inserted before a goal
+that its closed door cuts off (closed locked doors are walls in the free-space grid until their
+switch is planned; among several, the nearest reachable switch first, as a player would). Each goal's
+distance field is computed with the doors still closed at that point of the plan.
 """
 
 from __future__ import annotations
@@ -14,13 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import geodesic, raster
-from .level import E_EXIT, E_SWITCH, LevelLayout
+from .level import E_DOOR_LOCKED, E_EXIT, E_SWITCH, LevelLayout
 from .tiles import solid_mask
 
 CACHE_SIZE = 4096
 NINJA_RADIUS = 10.0
 SWITCH_RADIUS = 6.0
 EXIT_RADIUS = 12.0
+DOOR_SWITCH_RADIUS = 5.0
+MAX_GOALS = 6
+#: goal kinds: reached when the entity row turns inactive (exit switch) / final (exit door) / reached
+#: when the door row opens (locked door, through its switch)
+GOAL_SWITCH, GOAL_EXIT, GOAL_DOOR = 0, 1, 2
 
 
 @dataclass
@@ -29,19 +39,28 @@ class LevelStatic:
     solid: np.ndarray  # (600, 1056) bool
     pf_base: np.ndarray  # padded half-resolution tile raster, uint8
     gv_base: np.ndarray  # (100, 176) uint8
-    free: np.ndarray  # (100, 176) bool
-    dist_switch: np.ndarray  # (100, 176) float32 px to the nearest exit switch
-    dist_exit: np.ndarray  # (100, 176) float32 px to the nearest exit door
-    dist_scale: float  # px: spawn->switch + switch->exit geodesic length (>= 100), normaliser
+    free: np.ndarray  # (100, 176) bool, all doors open
+    goal_fields: np.ndarray  # (G, 100, 176) float32 px to each goal of the plan
+    goal_rows: np.ndarray  # (G,) int64 simulator entity row of each goal
+    goal_kind: np.ndarray  # (G,) int64 GOAL_SWITCH / GOAL_EXIT / GOAL_DOOR
+    goal_xy: np.ndarray  # (G, 2) float64 goal positions px
+    goal_rest: np.ndarray  # (G,) float64 plan length after reaching goal k (sum of the later legs)
+    dist_scale: float  # px: whole plan length from the spawn (>= 100), normaliser
     graph: object = None  # npp_rl.envs.graph.GraphTopology, built on first use
 
     @property
     def key(self) -> str:
         return self.layout.key
 
-    def goal_distance(self, x: float, y: float, switch_done: bool) -> float:
-        f = self.dist_exit if switch_done else self.dist_switch
-        return float(geodesic.sample(f, x, y))
+    @property
+    def n_goals(self) -> int:
+        return int(self.goal_rows.shape[0])
+
+    def remaining(self, x: float, y: float, k: int = 0) -> float:
+        """Remaining plan length from (x, y) when goal ``k`` is the current one."""
+        if self.n_goals == 0:
+            return 0.0
+        return float(geodesic.sample(self.goal_fields[k], x, y)) + float(self.goal_rest[k])
 
 
 _CACHE: OrderedDict[str, LevelStatic] = OrderedDict()
@@ -52,31 +71,94 @@ def _finite_max(f: np.ndarray) -> float:
     return float(m.max()) if m.size else 0.0
 
 
+def _door_mask(solid: np.ndarray, doors) -> np.ndarray:
+    """``solid`` with closed door segments (24 px long, 3 px thick) drawn in."""
+    out = solid.copy()
+    for dx, dy, vertical in doors:
+        x0, x1, y0, y1 = (dx - 1.5, dx + 1.5, dy - 12, dy + 12) if vertical else (dx - 12, dx + 12, dy - 1.5, dy + 1.5)
+        out[max(int(y0), 0) : int(np.ceil(y1)), max(int(x0), 0) : int(np.ceil(x1))] = True
+    return out
+
+
+def _plan(layout: LevelLayout, solid: np.ndarray, free_open: np.ndarray):
+    """Goals (row, kind, x, y, field) in order; see the module docstring."""
+    et = layout.ent_type
+    sw = np.flatnonzero(et == E_SWITCH)
+    if sw.size == 0:
+        return []
+    s_row = int(sw[0])
+    e_row = int(layout.ent_partner[s_row]) if layout.ent_partner[s_row] >= 0 else int(np.flatnonzero(et == E_EXIT)[0])
+    locked = [int(r) for r in np.flatnonzero(et == E_DOOR_LOCKED)]
+    door = {r: (layout.ent_door_x[r], layout.ent_door_y[r], int(layout.ent_orient[r]) % 8 in (0, 4)) for r in locked}
+    cache = {}
+
+    def free_for(closed):
+        key = frozenset(closed)
+        if key not in cache:
+            cache[key] = free_open if not closed else geodesic.free_grid(_door_mask(solid, [door[d] for d in closed]))
+        return cache[key]
+
+    def field(free, x, y, reach):
+        return geodesic.distance_field(free, [(x, y)], reach)
+
+    goals = []
+    pos = layout.spawn
+    closed = set(locked)
+    targets = ((s_row, GOAL_SWITCH, SWITCH_RADIUS), (e_row, GOAL_EXIT, EXIT_RADIUS))
+    for row, kind, rad in targets:
+        gx, gy = float(layout.ent_x[row]), float(layout.ent_y[row])
+        for _ in range(len(locked) + 1):
+            free = free_for(closed)
+            f = field(free, gx, gy, NINJA_RADIUS + rad)
+            if geodesic.sample(f, *pos) < geodesic.UNREACHABLE or not closed:
+                break
+            best = None
+            for d in sorted(closed):
+                fd = field(free, layout.ent_x[d], layout.ent_y[d], NINJA_RADIUS + DOOR_SWITCH_RADIUS)
+                dd = geodesic.sample(fd, *pos)
+                if dd < geodesic.UNREACHABLE and (best is None or dd < best[0]):
+                    best = (dd, d, fd)
+            if best is None:  # no door switch helps: plan through the doors
+                f = field(free_open, gx, gy, NINJA_RADIUS + rad)
+                break
+            _, d, fd = best
+            goals.append((d, GOAL_DOOR, float(layout.ent_x[d]), float(layout.ent_y[d]), fd))
+            closed.discard(d)
+            pos = (float(layout.ent_x[d]), float(layout.ent_y[d]))
+        goals.append((row, kind, gx, gy, f))
+        pos = (gx, gy)
+    if len(goals) > MAX_GOALS:  # keep the last ones (the exit and what leads to it)
+        goals = goals[-MAX_GOALS:]
+    return goals
+
+
 def build_static(layout: LevelLayout) -> LevelStatic:
     solid = solid_mask(layout.tiles)
     free = geodesic.free_grid(solid)
-    et = layout.ent_type
-    sw = [(x, y) for t, x, y in zip(et, layout.ent_x, layout.ent_y, strict=True) if t == E_SWITCH]
-    ex = [(x, y) for t, x, y in zip(et, layout.ent_x, layout.ent_y, strict=True) if t == E_EXIT]
-    d_sw = geodesic.distance_field(free, sw, NINJA_RADIUS + SWITCH_RADIUS)
-    d_ex = geodesic.distance_field(free, ex, NINJA_RADIUS + EXIT_RADIUS)
-    # Clamp unreachable points to just beyond the farthest reachable one so the potential is bounded.
-    for f in (d_sw, d_ex):
-        f[f >= geodesic.UNREACHABLE] = _finite_max(f) + 100.0
-    sx, sy = layout.spawn
-    a = float(geodesic.sample(d_sw, sx, sy))
-    b = 0.0
-    if sw:
-        b = min(float(geodesic.sample(d_ex, x, y)) for x, y in sw)
+    goals = _plan(layout, solid, free)
+    G = len(goals)
+    fields = np.zeros((G, geodesic.FH, geodesic.FW), np.float32)
+    legs = np.zeros(G)
+    pos = layout.spawn
+    for k, (_, _, gx, gy, f) in enumerate(goals):
+        f = f.copy()
+        f[f >= geodesic.UNREACHABLE] = _finite_max(f) + 100.0  # bounded potential where unreachable
+        fields[k] = f
+        legs[k] = geodesic.sample(f, *pos)
+        pos = (gx, gy)
+    rest = np.array([legs[k + 1 :].sum() for k in range(G)])
     return LevelStatic(
         layout=layout,
         solid=solid,
         pf_base=raster.player_frame_base(solid),
         gv_base=raster.global_view_base(solid),
         free=free,
-        dist_switch=d_sw,
-        dist_exit=d_ex,
-        dist_scale=max(100.0, a + b),
+        goal_fields=fields,
+        goal_rows=np.array([g[0] for g in goals], np.int64),
+        goal_kind=np.array([g[1] for g in goals], np.int64),
+        goal_xy=np.array([(g[2], g[3]) for g in goals], np.float64).reshape(G, 2),
+        goal_rest=rest,
+        dist_scale=max(100.0, float(legs.sum())),
     )
 
 

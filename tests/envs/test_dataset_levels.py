@@ -65,3 +65,34 @@ def test_make_vec_env_training_signature(dataset):
     assert set(obs) >= {"game_state", "graph_node_feats"} and obs["game_state"].shape[0] == 3
     obs, rew, done, infos = env.step(np.zeros(3, np.int64))
     assert rew.shape == (3,)
+
+
+@pytest.mark.slow
+def test_locked_door_plan_progresses_along_a_solution():
+    """A complex level whose exit sits behind a locked door: along the solver's solution the current goal
+    goes exit switch -> door switch -> exit, the remaining path never jumps at a hand-over, and the
+    level is won."""
+    from npp_rl.envs.dynamic import G_K, G_REMAIN
+    from npp_rl.levels import generate, solve
+
+    lvl = generate("complex", 4)
+    res = solve(lvl.map)
+    assert res.solved
+    env = NppEnv([lvl], observation_modalities=("game_state", "graph"), frame_skip=1,
+                 adaptive_frame_budget=False, max_episode_frames=20000)
+    env.reset()
+    st = env.levels.static(0)
+    assert list(st.goal_kind) == [0, 2, 1]
+    ks, remain = [], []
+    for byte in res.inputs:
+        _, _, term, trunc, info = env.step(BYTE_TO_ACTION[byte & 7])
+        gi = env.batch._goal(env.batch.ws_all)
+        ks.append(int(gi[0, G_K]))
+        remain.append(gi[0, G_REMAIN])
+        if term or trunc:
+            break
+    assert info["success"]
+    assert ks[0] == 0 and ks[-1] == 2 and sorted(ks) == ks
+    for t in range(1, len(ks)):
+        if ks[t] != ks[t - 1]:
+            assert abs(remain[t] - remain[t - 1]) < 40.0

@@ -8,7 +8,7 @@ import pytest
 from npp_rl.envs import geodesic, spec
 from npp_rl.envs.graph import NODE_FEAT_DIM
 from npp_rl.envs.level import load_layout
-from npp_rl.envs.static import build_static, graph_topology, level_static
+from npp_rl.envs.static import GOAL_DOOR, GOAL_EXIT, GOAL_SWITCH, build_static, graph_topology, level_static
 from npp_rl.envs.tiles import solid_mask
 
 
@@ -49,8 +49,22 @@ def test_level_static_cached(simple_walk):
     b = level_static(load_layout(simple_walk))
     assert a is b
     assert a.free.shape == (geodesic.FH, geodesic.FW)
-    assert a.dist_switch.dtype == np.float32
+    assert a.goal_fields.dtype == np.float32 and a.goal_fields.shape == (2, geodesic.FH, geodesic.FW)
+    assert list(a.goal_kind) == [GOAL_SWITCH, GOAL_EXIT]
     assert a.dist_scale >= 100
+    # the plan length from the spawn is the normaliser
+    assert a.remaining(*lay.spawn) == pytest.approx(a.dist_scale, rel=1e-6)
+
+
+def test_goal_plan_inserts_locked_door_switches(maps_dir):
+    """switch-simple: three locked doors stand in the way; the plan visits their switches first and the
+    remaining-path potential is continuous where one goal hands over to the next."""
+    st = build_static(load_layout(maps_dir / "switch-simple"))
+    assert list(st.goal_kind) == [GOAL_DOOR, GOAL_DOOR, GOAL_DOOR, GOAL_SWITCH, GOAL_EXIT]
+    for k in range(st.n_goals - 1):
+        x, y = st.goal_xy[k]
+        assert st.remaining(x, y, k) == pytest.approx(st.remaining(x, y, k + 1), abs=30.0)
+    assert st.goal_rest[-1] == 0
 
 
 def test_graph_topology_all_reference_levels(all_maps):
