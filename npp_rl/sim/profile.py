@@ -86,7 +86,7 @@ def time_split(maps, rng, n_worlds: int = 64, frames: int = 400) -> dict:
     b = BatchSim(maps, n_worlds=n_worlds)
     acc = np.zeros(4)
     buf = np.zeros(2, dtype=np.int64)
-    _timed_run(seqs[:, :2], *b._args(), acc, buf)
+    _timed_run(np.ascontiguousarray(seqs[:, :2]), *b._args(), acc, buf)
     b.reset()
     acc[:] = 0
     t = time.perf_counter()
