@@ -1,0 +1,104 @@
+"""Training throughput: PPO environment steps/s per architecture with the configured hyperparameters.
+
+``python -m npp_rl.training.bench --dataset DIR --architectures mlp_baseline vision_free --steps 8192``
+prints one JSON line per architecture: ``train_steps_per_s`` (rollouts + updates, after one warm-up
+iteration), ``env_steps_per_s`` (random actions, same env), ``rollout_s``/``update_s`` shares, the
+hyperparameters and the parameter count. ``--env-factory module:function`` swaps the environment
+(e.g. the tests' fake env). Under torchrun the figure is the global rate (all ranks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+
+import numpy as np
+import torch
+
+from npp_rl.models.policy import count_parameters, policy_kwargs
+from npp_rl.models.registry import get_architecture
+from npp_rl.training import distributed as D
+from npp_rl.training.config import load_hyperparams
+from npp_rl.training.envs import make_env, resolve_factory
+from npp_rl.training.ppo import NppPPO
+
+
+class _Timer(NppPPO):
+    """Accumulates time spent in rollouts and in updates."""
+
+    t_roll = 0.0
+    t_upd = 0.0
+
+    def collect_rollouts(self, *a, **k):
+        t = time.perf_counter()
+        r = super().collect_rollouts(*a, **k)
+        self.t_roll += time.perf_counter() - t
+        return r
+
+    def train(self):
+        t = time.perf_counter()
+        super().train()
+        self.t_upd += time.perf_counter() - t
+
+
+def env_rate(env, steps: int) -> float:
+    env.reset()
+    n = env.num_envs
+    t = time.perf_counter()
+    for _ in range(max(1, steps // n)):
+        env.step(np.random.randint(0, env.action_space.n, size=n))
+    return (steps // n) * n / (time.perf_counter() - t)
+
+
+def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=None, overrides=None,
+          device: str = "cpu", seed: int = 0) -> dict:
+    info = D.current()
+    spec = get_architecture(arch)
+    hp = load_hyperparams(arch, overrides=overrides)
+    factory = resolve_factory(factory)
+    env = make_env(factory, num_envs, seed + 1000 * info.rank, spec.modalities, dataset, "train")
+    e_rate = env_rate(env, min(steps, 4096))
+    model = _Timer("MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device,
+                   **dataclasses.asdict(hp))
+    per_iter = hp.n_steps * num_envs
+    model.learn(per_iter)  # warm-up iteration (allocations, first graph builds)
+    model.t_roll = model.t_upd = 0.0
+    start = model.num_timesteps
+    t = time.perf_counter()
+    model.learn(max(per_iter, steps // info.world_size), reset_num_timesteps=False)
+    wall = time.perf_counter() - t
+    done = (model.num_timesteps - start) * info.world_size
+    env.close()
+    return {
+        "architecture": arch, "world_size": info.world_size, "num_envs_per_rank": num_envs,
+        "torch_threads": torch.get_num_threads(), "steps": done, "wall_s": round(wall, 2),
+        "train_steps_per_s": round(done / wall, 1), "env_steps_per_s": round(e_rate * info.world_size, 1),
+        "rollout_s": round(model.t_roll, 2), "update_s": round(model.t_upd, 2),
+        "parameters": count_parameters(model.policy), "ppo": dataclasses.asdict(hp),
+    }
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset")
+    ap.add_argument("--architectures", nargs="+", default=["mlp_baseline"])
+    ap.add_argument("--num-envs", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=8192)
+    ap.add_argument("--env-factory")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    a = ap.parse_args(argv)
+    D.init_distributed("cpu")
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    overrides = dict(s.split("=", 1) for s in a.set)
+    for arch in a.architectures:
+        res = bench(arch, a.dataset, a.num_envs, a.steps, a.env_factory, overrides)
+        if D.current().is_main:
+            print(json.dumps(res), flush=True)
+
+
+if __name__ == "__main__":
+    main()
