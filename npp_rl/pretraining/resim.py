@@ -102,7 +102,7 @@ def resimulate(replay, md, *, modalities, frame_skip: int = 4, mixed_rule: str =
         batch.reset_worlds([0], [0])
     except SkipReplay:
         raise
-    except Exception as e:  # the environment cannot load this level
+    except (ValueError, KeyError, IndexError) as e:  # the environment rejects this level (not a code error)
         raise SkipReplay("bad_map", f"{source}: the environment cannot load the level ({type(e).__name__}: {e})") \
             from None
     ignored = sorted(getattr(batch.sim.levels[0], "ignored_types", []) or [])

@@ -7,13 +7,12 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from bc_helpers import SIMPLE_WALK_INPUTS, scripted_replay
 
 from npp_rl.pretraining import DatasetOptions, build_dataset
 from npp_rl.pretraining.bc import make_model, split_by_level, train_bc
 from npp_rl.pretraining.transfer import load_pretrained_into, state_dict_differences
 from npp_rl.sim.replay import write_replay
-
-from bc_helpers import SIMPLE_WALK_INPUTS, scripted_replay
 
 
 @pytest.fixture

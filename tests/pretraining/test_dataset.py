@@ -7,12 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from bc_helpers import FRAME_SKIP, SIMPLE_WALK_INPUTS, scripted_replay
 
 from npp_rl.pretraining import DatasetOptions, build_dataset, open_dataset
 from npp_rl.pretraining.labels import INPUT_TO_ACTION, window_label, window_labels
 from npp_rl.sim.replay import Replay, write_replay
-
-from bc_helpers import FRAME_SKIP, SIMPLE_WALK_INPUTS, scripted_replay
 
 MODS = ("game_state", "graph", "player_frame", "global_view")
 
