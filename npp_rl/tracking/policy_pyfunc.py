@@ -7,6 +7,11 @@ columns hold one (nested-list) observation per row, which is what ``mlflow model
 hands over for ``{"dataframe_records": ...}``; ``{"inputs": {...}}`` arrives as a dict.
 Output is a dict ``{"action": int64[n], "action_probs": float32[n, n_actions]}``.
 Pass ``params={"deterministic": False}`` to sample instead of taking the most likely action.
+
+Bad input (a missing key, a wrong shape, values that are not numbers, a batch mismatch) raises
+:class:`PolicyInputError` naming the key and the expected shape; through ``predict`` it is raised as an
+``MlflowException`` with ``INVALID_PARAMETER_VALUE``, which ``mlflow models serve`` answers with HTTP 400
+and the message (instead of a 500-style "unexpected error" with a stack trace).
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ class PolicyPyfunc(mlflow.pyfunc.PythonModel):
         import pandas as pd
 
         if isinstance(model_input, pd.DataFrame):
-            model_input = {c: np.stack([np.asarray(v) for v in model_input[c]]) for c in model_input.columns}
+            try:
+                model_input = {c: np.stack([np.asarray(v) for v in model_input[c]]) for c in model_input.columns}
+            except ValueError as e:
+                raise PolicyInputError(f"dataframe rows do not hold observations of one shape per column ({e})") from None
         if not isinstance(model_input, dict):
             raise PolicyInputError(
                 f"expected a dict of observation arrays (keys {sorted(self.space.spaces)}), "
@@ -60,10 +68,19 @@ class PolicyPyfunc(mlflow.pyfunc.PythonModel):
         obs: dict[str, np.ndarray] = {}
         n = None
         for key, sub in self.space.spaces.items():
-            arr = np.asarray(model_input[key], dtype=sub.dtype)
+            try:
+                raw = np.asarray(model_input[key])
+                if raw.dtype == object or raw.dtype.kind in "USV":
+                    raise ValueError("not a rectangular array of numbers")
+                arr = raw.astype(sub.dtype, copy=False)
+            except (TypeError, ValueError) as e:
+                raise PolicyInputError(f"observation {key!r}: expected numbers of shape {sub.shape} or "
+                                       f"(batch, *{sub.shape}), got {type(model_input[key]).__name__} ({e})") from None
+            if not np.all(np.isfinite(arr)):
+                raise PolicyInputError(f"observation {key!r} holds NaN or infinite values")
             if arr.shape == sub.shape:
                 arr = arr[None]
-            if arr.shape[1:] != sub.shape:
+            if arr.ndim == 0 or arr.shape[1:] != sub.shape:
                 raise PolicyInputError(
                     f"observation {key!r} has shape {arr.shape}; expected {sub.shape} or (batch, *{sub.shape})"
                 )
@@ -84,7 +101,15 @@ class PolicyPyfunc(mlflow.pyfunc.PythonModel):
         return {"action": actions.cpu().numpy().astype(np.int64), "action_probs": probs.cpu().numpy().astype(np.float32)}
 
     def predict(self, context, model_input, params: dict | None = None):
-        obs, _ = self._to_obs(model_input)
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+        try:
+            obs, n = self._to_obs(model_input)
+        except PolicyInputError as e:  # -> HTTP 400 with this message from `mlflow models serve`
+            raise MlflowException(f"bad observation: {e}", error_code=INVALID_PARAMETER_VALUE) from None
+        if n == 0:
+            raise MlflowException("bad observation: empty batch", error_code=INVALID_PARAMETER_VALUE)
         deterministic = bool((params or {}).get("deterministic", True))
         return self.predict_obs(obs, deterministic=deterministic)
 
