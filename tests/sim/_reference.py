@@ -59,3 +59,28 @@ def compare(name: str):
         "first_diff": int(bad[0]) if len(bad) else None,
         "ref": ref,
     }
+
+
+def table() -> list[dict]:
+    """One row per reference trace: frames compared, max position error, first differing frame, events."""
+    rows = []
+    summ = summary()
+    for name in trace_names():
+        r = compare(name)
+        tr, s = r["trace"], summ[name]
+        events = (tr.death_frame == s["death_frame"] and tr.win_frame == s["win_frame"]
+                  and tr.exit_switch_frame == s["exit_switch_frame"] and tr.gold_collected == s["gold_collected"])
+        rows.append({"trace": name, "frames": r["frames"], "max_err_px": r["max_err"],
+                     "first_diff": r["first_diff"], "events_match": events})
+    return rows
+
+
+if __name__ == "__main__":  # python tests/sim/_reference.py  -> markdown table
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    print("| trace | frames | max position error (px) | first differing frame | events match |")
+    print("|---|---|---|---|---|")
+    for row in table():
+        print(f"| {row['trace']} | {row['frames']} | {row['max_err_px']:.3g} | {row['first_diff'] or '-'} | "
+              f"{'yes' if row['events_match'] else 'NO'} |")
