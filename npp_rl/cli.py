@@ -223,6 +223,29 @@ def architectures_cmd(as_json: bool) -> None:
         click.echo(f"{'':<35}{r['description']}")
 
 
+class _Count(click.ParamType):
+    """A non-negative integer that also accepts MLflow's float spelling (``2e5``, ``200000.0``)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if f != int(f) or f < 0:
+            self.fail(f"{value!r} is not a non-negative integer", param, ctx)
+        return int(f)
+
+
+_COUNT = _Count()
+
+
+def _none_word(value):
+    """MLproject passes ``none`` for an unset optional id."""
+    return None if value is None or str(value).strip().lower() in ("", "none", "null") else value
+
+
 def _split_names(values) -> list[str]:
     return [n for v in values for n in str(v).replace(",", " ").split()]
 
@@ -232,12 +255,12 @@ def _split_names(values) -> list[str]:
 @click.option("--architectures", "archs", multiple=True, required=True,
               help="One or more architectures: --architectures A B ... (see `npp-rl architectures`).")
 @click.option("--train-dataset", type=click.Path(), help="Level dataset folder.")
-@click.option("--total-timesteps", type=int, default=100_000, show_default=True, help="Env steps over all ranks.")
-@click.option("--num-envs", type=int, default=16, show_default=True, help="Environments per rank.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--save-freq", type=int, default=50_000, show_default=True, help="Checkpoint every N global steps.")
-@click.option("--eval-freq", type=int, default=50_000, show_default=True, help="Evaluate every N global steps.")
-@click.option("--eval-episodes", type=int, default=20, show_default=True)
+@click.option("--total-timesteps", type=_COUNT, default=100_000, show_default=True, help="Env steps over all ranks.")
+@click.option("--num-envs", type=_COUNT, default=16, show_default=True, help="Environments per rank.")
+@click.option("--seed", type=_COUNT, default=0, show_default=True)
+@click.option("--save-freq", type=_COUNT, default=50_000, show_default=True, help="Checkpoint every N global steps.")
+@click.option("--eval-freq", type=_COUNT, default=50_000, show_default=True, help="Evaluate every N global steps.")
+@click.option("--eval-episodes", type=_COUNT, default=20, show_default=True)
 @click.option("--resume-from", help="Run id: continue that run from its last checkpoint.")
 @click.option("--init-from", help="Run id or model URI whose full policy weights start training.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -260,6 +283,7 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
     from npp_rl.training import TrainConfig, train
 
     names = _split_names(list(archs) + list(ctx.args))
+    kw["init_from"], kw["resume_from"] = _none_word(kw["init_from"]), _none_word(kw["resume_from"])
     for n in names:
         try:
             get_architecture(n)
