@@ -37,12 +37,15 @@ def sim() -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
 @click.option("--scale", default=1.0, show_default=True, help="Output pixels per game pixel.")
 @click.option("--no-legend", is_flag=True, help="Leave out the entity legend.")
-def sim_render(mapfile: str, out: str, scale: float, no_legend: bool) -> None:
+@click.option("--path/--no-path", "draw_path", default=True, show_default=True,
+              help="For a replay or attract demo, draw the ninja's path.")
+def sim_render(mapfile: str, out: str, scale: float, no_legend: bool, draw_path: bool) -> None:
     """Draw MAPFILE (an N++ level file, attract demo or .nppreplay) with its entities as a PNG."""
-    from npp_rl.sim.render import save_render
+    from npp_rl.sim.render import replay_trajectory, save_render
 
     try:
-        path = save_render(mapfile, out, scale=scale, legend=not no_legend)
+        traj = replay_trajectory(mapfile) if draw_path else None
+        path = save_render(mapfile, out, scale=scale, legend=not no_legend, trajectory=traj)
     except ValueError as e:  # format errors name the file already
         raise click.ClickException(str(e)) from None
     click.echo(str(path))
