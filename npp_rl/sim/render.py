@@ -19,7 +19,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["LevelView", "level_view", "render_level", "save_render", "tile_polygons", "ENTITY_NAMES"]
+__all__ = ["LevelView", "level_view", "render_level", "replay_trajectory", "save_render", "tile_polygons",
+           "ENTITY_NAMES"]
 
 CELL = 24
 COLS, ROWS = 42, 23  # cells stored in the file
@@ -292,7 +293,7 @@ def _draw_level(img: Image.Image, view: LevelView, k: float, ox: float, oy: floa
     last_door = None
     order = sorted(range(len(view.entities)), key=lambda k_: (view.entities[k_][0] == 0, k_))
     door_of = {}
-    for k_, (t, x, y, o, m) in enumerate(view.entities):
+    for k_, (t, x, y, _o, _m) in enumerate(view.entities):
         if t in (6, 8):
             last_door = (x, y)
         elif t in (7, 9) and last_door is not None:
@@ -339,6 +340,26 @@ def render_level(level, *, scale: float = 1.0, legend: bool = True, title: str |
             label = f"{ENTITY_NAMES.get(t, f'type {t}')} ×{counts[t]}"
             d.text((cx + 18 * lk, cy), label, fill=TEXT, font=font, anchor="lm")
     return img.resize((max(1, W // SS), max(1, H // SS)), Image.LANCZOS)
+
+
+def replay_trajectory(path: str | os.PathLike) -> list[tuple[float, float]] | None:
+    """Ninja positions (spawn first) along a ``.nppreplay`` or N++ attract demo, or None for a level file.
+    Entity types the simulator does not implement are ignored for this picture."""
+    p = Path(path)
+    data = p.read_bytes()
+    is_attract = len(data) >= 8 and 8 + sum(struct.unpack_from("<II", data)) == len(data)
+    if data[:8] != b"NPPREPLY" and not is_attract:
+        return None
+    from npp_rl.sim.mapdata import parse_map
+    from npp_rl.sim.replay import read_any
+    from npp_rl.sim.simulator import Simulator
+
+    rep = read_any(p)
+    md = parse_map(rep.map_bytes, str(p))
+    sim = Simulator(md, lenient=True)
+    start = (sim.x, sim.y)
+    rows = sim.trace(rep.inputs)
+    return [start] + [(float(r[0]), float(r[1])) for r in rows]
 
 
 def save_render(level, out: str | os.PathLike, **kw) -> Path:

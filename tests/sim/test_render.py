@@ -78,3 +78,20 @@ def test_cli_render_bad_file(tmp_path):
     res = CliRunner().invoke(main, ["sim", "render", str(bad), "--out", str(tmp_path / "x.png")])
     assert res.exit_code != 0
     assert "bad.npplevel" in res.output and "byte" in res.output
+
+
+@pytest.mark.skipif(not (REF / "npp" / "attract").is_dir(), reason=f"shared reference demos absent ({REF})")
+def test_cli_render_demo_draws_its_path(tmp_path):
+    from npp_rl.sim.render import replay_trajectory
+
+    demo = REF / "npp" / "attract" / "0"
+    traj = replay_trajectory(demo)
+    rows = (REF / "traces" / "attract_0.csv").read_text().strip().splitlines()
+    assert len(traj) == len(rows) - 1  # spawn row + one per frame up to the death
+    x, y = (float(v) for v in rows[-1].split(",")[2:4])
+    assert traj[-1] == pytest.approx((x, y), abs=1e-6)
+    assert replay_trajectory(MAPS / "simple-walk") is None
+    out = tmp_path / "demo.png"
+    res = CliRunner().invoke(main, ["sim", "render", str(demo), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert Image.open(out).width == 1056
