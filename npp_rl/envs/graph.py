@@ -241,6 +241,7 @@ def build_topology(st) -> GraphTopology:
         return float(field[jj, ii].min())
 
     pts_x, pts_y, pstart, pkind, pxmin, pxmax = [], [], [0], [], [], []
+    plat_kind = []
     seeds_j, seeds_i, seeds_l = [], [], []
     for p, (k, js, is_) in enumerate(plats):
         node = 1 + p
@@ -260,8 +261,8 @@ def build_topology(st) -> GraphTopology:
         else:
             feats[node, 6] = 1.0 if k == 1 else -1.0
         feats[node, 9] = min(len(xs) / 64, 1)
-        for k in range(G):
-            goal[k, node] = gdist(st.goal_fields[k], xs, ys)
+        for g in range(G):
+            goal[g, node] = gdist(st.goal_fields[g], xs, ys)
         # sample points: both ends + up to 6 evenly spaced
         order = np.argsort(xs if k == FLOOR else ys)
         pick = np.unique(np.linspace(0, len(order) - 1, min(len(order), 8)).round().astype(int))
@@ -269,6 +270,7 @@ def build_topology(st) -> GraphTopology:
         pts_y += list(ys[order][pick])
         pstart.append(len(pts_x))
         pkind.append(k)
+        plat_kind.append(k)
         pxmin.append(xs.min())
         pxmax.append(xs.max())
         seeds_j += list(js)
@@ -319,8 +321,8 @@ def build_topology(st) -> GraphTopology:
         feats[node, 4] = min(rad / 264, 1)
         feats[node, 5] = min(rad / 150, 1)
         feats[node, 9] = min(len(rows) / 8, 1)
-        for k in range(G):
-            goal[k, node] = gdist(st.goal_fields[k], [x], [y])
+        for g in range(G):
+            goal[g, node] = gdist(st.goal_fields[g], [x], [y])
         for r in rows:
             slot = 0 if row_node[r, 0] < 0 else 1
             row_node[r, slot] = node
@@ -329,9 +331,9 @@ def build_topology(st) -> GraphTopology:
                            else ST_DOOR if t in DOOR_TYPES else ST_MOVING if t in HAZARD_TYPES
                            else ST_ACTIVE)
         r0 = rows[0]
-        for k in range(G):  # the node of goal k: the exit door/switch, or a locked door's switch
-            if int(st.goal_rows[k]) == r0 and (name != "door" or st.goal_kind[k] != GOAL_DOOR):
-                is_goal[k, node] = 1
+        for g in range(G):  # the node of goal g: the exit door/switch, or a locked door's switch
+            if int(st.goal_rows[g]) == r0 and (name != "door" or st.goal_kind[g] != GOAL_DOOR):
+                is_goal[g, node] = 1
         if name == "exit_door":
             exit_node[r0] = node
         elif name == "exit_switch":

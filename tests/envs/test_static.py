@@ -87,6 +87,23 @@ def test_graph_topology_all_reference_levels(all_maps):
         assert all((b, a) in walk for a, b in walk)
 
 
+def test_wall_platforms_face_the_right_way(maps_dir):
+    """The walls of an open room: left-wall nodes have normal +x, right-wall nodes -x, and letting go of
+    a high wall gives fall edges (not jumps) to the floor below."""
+    st = build_static(load_layout(maps_dir / "wall-jump-required"))
+    g = graph_topology(st)
+    plats = range(1, 1 + g.n_platforms)
+    left = [k for k in plats if g.node_x[k] < 60 and g.node_feats[k, 5] > 0.1]
+    right = [k for k in plats if g.node_x[k] > 1000 and g.node_feats[k, 5] > 0.1]
+    assert left and right
+    assert all(g.node_feats[k, 6] == 1.0 for k in left)
+    assert all(g.node_feats[k, 6] == -1.0 for k in right)
+    E = g.n_static_edges
+    falls = {int(a) for a, t in zip(g.edge_index[0, :E], g.edge_type[:E], strict=True)
+             if t == spec.EDGE_TYPE_ID["fall"]}
+    assert set(right) & falls and set(left) & falls
+
+
 def test_mines_merge_when_over_budget():
     from npp_rl.envs.level import layout_from_arrays
 
