@@ -211,10 +211,10 @@ def run_pipeline(cfg: PipelineConfig) -> str:
 
         _say("compare: decision matrix, plots, report, champion")
         ccfg = CompareConfig(**{"experiment_name": cfg.experiment_name,
-                                "out_dir": str(Path(cfg.output_dir) / "compare"), **cfg.compare})
+                                "out": str(Path(cfg.output_dir) / "compare"), **cfg.compare})
         cmp_id = compare(ccfg)
         child("compare", cmp_id)
-        chain["champion"] = client.get_run(cmp_id).data.tags.get("npp_rl.champion")
+        chain["champion"] = client.get_run(cmp_id).data.tags.get("npp_rl.champion_uri")
         client.log_dict(pipe_id, chain, "pipeline.json")
         client.log_metric(pipe_id, "perf/pipeline_s", time.monotonic() - t_start)
         status = "FINISHED"

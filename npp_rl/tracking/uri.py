@@ -105,6 +105,8 @@ def check_target(target: TrackingTarget, timeout: float = 5.0) -> None:
 def configure(explicit: str | None = None, quiet: bool = False) -> TrackingTarget:
     """Resolve and check the tracking target, point MLflow at it and say where runs go."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # per-file download bars drown the command's own progress lines
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     target = resolve_tracking(explicit)
     check_target(target)
     mlflow.set_tracking_uri(target.uri)
