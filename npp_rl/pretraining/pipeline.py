@@ -70,8 +70,11 @@ def pretrain(config: PretrainConfig) -> str:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     arch = get_architecture(config.architecture)
     tracking.configure(config.tracking_uri)
+    from npp_rl.training.config import load_hyperparams
+
     opts = DatasetOptions(modalities=arch.modalities, frame_skip=config.frame_skip, mixed_rule=config.mixed_rule,
-                          include_test_split=config.include_test_split)
+                          include_test_split=config.include_test_split,
+                          gamma=load_hyperparams(arch.name).gamma)  # returns discounted as PPO discounts
     with tracking.start_run(config.experiment_name, step="pretrain", run_name=f"pretrain:{arch.name}",
                             config={"pretrain": dataclasses.asdict(config), "dataset": dataclasses.asdict(opts),
                                     "architecture_spec": arch.to_dict()},
