@@ -42,6 +42,24 @@ def _measure(env, n_envs: int, seconds: float, rng) -> dict:
     return {"steps": steps, "episodes": episodes, "cpu_s": cpu, "wall_s": wall}
 
 
+def _single_env_rate(lv, mods, seconds: float, seed: int, frame_skip: int) -> int:
+    """Steps/s per core of one :class:`~npp_rl.envs.env.NppEnv` (the gymnasium path, e.g. in subprocesses)."""
+    from .env import NppEnv
+
+    env = NppEnv(lv, EnvConfig(observation_modalities=mods, frame_skip=frame_skip, seed=seed))
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    acts = rng.integers(0, 6, 4096)
+    steps = 0
+    c0, t0 = time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        _, _, term, trunc, _ = env.step(int(acts[steps % 4096]))
+        steps += 1
+        if term or trunc:
+            env.reset()
+    return round(steps / max(time.process_time() - c0, 1e-9))
+
+
 def run_env_bench(levels=None, n_envs: int = 64, seconds: float = 3.0, seed: int = 0, frame_skip: int = 4) -> dict:
     """Steps/s per core of :class:`~npp_rl.envs.vec_env.NppVecEnv` with random actions, per observation set.
 
@@ -60,6 +78,9 @@ def run_env_bench(levels=None, n_envs: int = 64, seconds: float = 3.0, seed: int
         per_core[name] = round(m["steps"] / max(m["cpu_s"], 1e-9))
         wall[name] = round(m["steps"] / m["wall_s"])
         detail[name] = m
+    single = {}
+    for name in ("state", "all"):
+        single[name] = _single_env_rate(lv, SETS[name], seconds / 2, seed, frame_skip)
     return {
         "benchmark": "env",
         "unit": "env steps per second per core",
@@ -72,6 +93,7 @@ def run_env_bench(levels=None, n_envs: int = 64, seconds: float = 3.0, seed: int
         "targets": TARGETS,
         "meets_targets": {k: per_core[k] >= TARGETS[k] for k in TARGETS},
         "episodes_finished": {k: v["episodes"] for k, v in detail.items()},
+        "single_env_steps_per_s_per_core": single,
         "seconds_per_set": seconds,
         "graph": graph_size_stats(lv),
         "cpu": platform.processor() or platform.machine(),
