@@ -66,7 +66,8 @@ E_TYPE, E_ACTIVE, E_X, E_Y, E_CX, E_CY, E_SEQ, E_STATE = 0, 1, 2, 3, 4, 5, 6, 7
 E_VX, E_VY, E_XO, E_YO, E_ORI, E_MODE, E_NX, E_NY = 8, 9, 10, 11, 12, 13, 14, 15
 E_A, E_B, E_C, E_XT, E_YT, E_RAD, E_IDX = 16, 17, 18, 19, 20, 21, 22
 E_DX, E_DY, E_G1X, E_G1Y, E_G2X, E_G2Y, E_VERT = 23, 24, 25, 26, 27, 28, 29
-ENTITY_FIELDS = 30
+E_NEXT, E_PREV = 30, 31  # links of the per-cell entity lists (grid order), -1 = none
+ENTITY_FIELDS = 32
 
 #: entity types the simulator implements (type 4 rows are created from their exit door's record)
 SUPPORTED_TYPES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 17, 20, 21, 24, 25, 26, 28)
@@ -356,19 +357,49 @@ def _empty_col(ver, w, x, y1, y2, d):
 
 # ================================================================ entity grid helpers
 @njit(cache=True)
-def _grid_move(nin, ent, e):
+def grid_append(ent, grid, e, c):
+    """Append entity e at the end of cell c's list (grid[0] heads, grid[1] tails, per 24-px cell)."""
+    tail = grid[1, c]
+    ent[e, E_PREV] = tail
+    ent[e, E_NEXT] = -1
+    if tail < 0:
+        grid[0, c] = e
+    else:
+        ent[tail, E_NEXT] = e
+    grid[1, c] = e
+
+
+@njit(cache=True)
+def _grid_remove(ent, grid, e, c):
+    p = int(ent[e, E_PREV])
+    n = int(ent[e, E_NEXT])
+    if p < 0:
+        grid[0, c] = n
+    else:
+        ent[p, E_NEXT] = n
+    if n < 0:
+        grid[1, c] = p
+    else:
+        ent[n, E_PREV] = p
+
+
+@njit(cache=True)
+def _grid_move(nin, ent, grid, e):
+    """An entity whose centre changed cell leaves its old cell's list and joins the end of the new one."""
     cx = _clampi(math.floor(ent[e, E_X] / 24), 0, 43)
     cy = _clampi(math.floor(ent[e, E_Y] / 24), 0, 24)
     if cx != ent[e, E_CX] or cy != ent[e, E_CY]:
+        _grid_remove(ent, grid, e, int(ent[e, E_CX]) * 25 + int(ent[e, E_CY]))
         ent[e, E_CX] = cx
         ent[e, E_CY] = cy
         ent[e, E_SEQ] = nin[N_SEQ]
         nin[N_SEQ] += 1
+        grid_append(ent, grid, e, cx * 25 + cy)
 
 
 @njit(cache=True)
-def gather_entities(ent, ne, x, y, out, keys):
-    """Active entities in the grid whose cell is in the 3x3 block around (x, y), in grid order."""
+def gather_entities(ent, grid, x, y, out):
+    """Active entities in the 3x3 cells around (x, y): cells x-major, each cell in list (insertion) order."""
     cx = _clampi(math.floor(x / 24), 0, 43)
     cy = _clampi(math.floor(y / 24), 0, 24)
     x0 = cx - 1 if cx - 1 > 0 else 0
@@ -376,22 +407,14 @@ def gather_entities(ent, ne, x, y, out, keys):
     y0 = cy - 1 if cy - 1 > 0 else 0
     y1 = cy + 1 if cy + 1 < 24 else 24
     n = 0
-    for e in range(ne):
-        if ent[e, E_SEQ] < 0 or ent[e, E_ACTIVE] == 0.0:
-            continue
-        ex = ent[e, E_CX]
-        ey = ent[e, E_CY]
-        if ex < x0 or ex > x1 or ey < y0 or ey > y1:
-            continue
-        key = ((ex - x0) * 3 + (ey - y0)) * 1e9 + ent[e, E_SEQ]
-        j = n
-        while j > 0 and keys[j - 1] > key:
-            keys[j] = keys[j - 1]
-            out[j] = out[j - 1]
-            j -= 1
-        keys[j] = key
-        out[j] = e
-        n += 1
+    for gx in range(x0, x1 + 1):
+        for gy in range(y0, y1 + 1):
+            e = grid[0, gx * 25 + gy]
+            while e >= 0:
+                if ent[e, E_ACTIVE] != 0.0:
+                    out[n] = e
+                    n += 1
+                e = int(ent[e, E_NEXT])
     return n
 
 
@@ -435,7 +458,7 @@ def _door_change(ent, e, hor, ver, w, closed):
 
 # ================================================================ entity move / think
 @njit(cache=True)
-def _move_bounce_block(nin, ent, e):
+def _move_bounce_block(nin, ent, grid, e):
     ent[e, E_VX] *= 0.98
     ent[e, E_VY] *= 0.98
     ent[e, E_X] += ent[e, E_VX]
@@ -446,11 +469,11 @@ def _move_bounce_block(nin, ent, e):
     ent[e, E_Y] += yf
     ent[e, E_VX] += xf
     ent[e, E_VY] += yf
-    _grid_move(nin, ent, e)
+    _grid_move(nin, ent, grid, e)
 
 
 @njit(cache=True)
-def _move_thwump(nin, ent, e, hor, ver, w):
+def _move_thwump(nin, ent, grid, e, hor, ver, w):
     st = ent[e, E_STATE]
     if st == 0:
         return
@@ -489,7 +512,7 @@ def _move_thwump(nin, ent, e, hor, ver, w):
                 ent[e, E_STATE] = -1
                 return
         ent[e, E_X] = xnew
-    _grid_move(nin, ent, e)
+    _grid_move(nin, ent, grid, e)
 
 
 @njit(cache=True)
@@ -534,7 +557,7 @@ def _think_thwump(nin, ent, e, hor, ver, w):
 
 
 @njit(cache=True)
-def _shove_move_if_possible(nin, ent, e, hor, ver, w, xdir, ydir, speed):
+def _shove_move_if_possible(nin, ent, grid, e, hor, ver, w, xdir, ydir, speed):
     if ent[e, E_YT] == 0:
         xnew = ent[e, E_X] + xdir * speed
         cx = math.floor(ent[e, E_X] / 12)
@@ -557,11 +580,11 @@ def _shove_move_if_possible(nin, ent, e, hor, ver, w, xdir, ydir, speed):
                 ent[e, E_STATE] = 3
                 return
         ent[e, E_Y] = ynew
-    _grid_move(nin, ent, e)
+    _grid_move(nin, ent, grid, e)
 
 
 @njit(cache=True)
-def _think_shove(nin, ent, e, hor, ver, w):
+def _think_shove(nin, ent, grid, e, hor, ver, w):
     if ent[e, E_STATE] == 1:
         if ent[e, E_A] != 0.0:
             ent[e, E_A] = 0.0
@@ -570,13 +593,13 @@ def _think_shove(nin, ent, e, hor, ver, w):
     if ent[e, E_STATE] == 3:
         od = abs(ent[e, E_X] - ent[e, E_XO]) + abs(ent[e, E_Y] - ent[e, E_YO])
         if od >= 1:
-            _shove_move_if_possible(nin, ent, e, hor, ver, w, ent[e, E_XT], ent[e, E_YT], 1.0)
+            _shove_move_if_possible(nin, ent, grid, e, hor, ver, w, ent[e, E_XT], ent[e, E_YT], 1.0)
         else:
             ent[e, E_X] = ent[e, E_XO]
             ent[e, E_Y] = ent[e, E_YO]
             ent[e, E_STATE] = 0
     elif ent[e, E_STATE] == 2:
-        _shove_move_if_possible(nin, ent, e, hor, ver, w, -ent[e, E_XT], -ent[e, E_YT], 4.0)
+        _shove_move_if_possible(nin, ent, grid, e, hor, ver, w, -ent[e, E_XT], -ent[e, E_YT], 4.0)
 
 
 @njit(cache=True)
@@ -634,7 +657,7 @@ def _drone_turn_offset(mode, i):
 
 
 @njit(cache=True)
-def _move_drone(nin, ent, e, hor, ver, w):
+def _move_drone(nin, ent, grid, e, hor, ver, w):
     d = int(ent[e, E_A])
     speed = ent[e, E_B]
     xd, yd = _dir_vec(d)
@@ -659,7 +682,7 @@ def _move_drone(nin, ent, e, hor, ver, w):
     else:
         ent[e, E_X] += xs
         ent[e, E_Y] += ys
-        _grid_move(nin, ent, e)
+        _grid_move(nin, ent, grid, e)
 
 
 @njit(cache=True)
@@ -701,7 +724,7 @@ def _think_mine(nin, ent, e):
 
 
 @njit(cache=True)
-def _think_death_ball(nin, ent, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count):
+def _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count):
     if not _valid_target(nin):
         ent[e, E_VX] *= 0.95
         ent[e, E_VY] *= 0.95
@@ -779,7 +802,7 @@ def _think_death_ball(nin, ent, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count)
                 ent[e, E_VY] += dy
                 ent[o, E_VX] -= dx
                 ent[o, E_VY] -= dy
-    _grid_move(nin, ent, e)
+    _grid_move(nin, ent, grid, e)
 
 
 # ================================================================ ninja phases
@@ -939,16 +962,16 @@ def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
 
 
 @njit(cache=True)
-def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, ekeys, ne):
-    wall_normal = _logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne)
+def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, grid, ne):
+    wall_normal = _logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
     _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wall_normal)
 
 
 @njit(cache=True, inline="always")
-def _logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne):
+def _logical_collisions(nin, ent, w, hor, ver, elist, grid, ne):
     """Logical entity collisions (fresh 3x3 gather); returns the entities' wall-normal contribution."""
     wall_normal = 0.0
-    nn = gather_entities(ent, ne, nin[N_X], nin[N_Y], elist, ekeys)
+    nn = gather_entities(ent, grid, nin[N_X], nin[N_Y], elist)
     for k in range(nn):
         e = elist[k]
         t = ent[e, E_TYPE]
@@ -976,6 +999,7 @@ def _logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne):
                 ent[p, E_STATE] = 1.0
                 ent[p, E_SEQ] = nin[N_SEQ]
                 nin[N_SEQ] += 1
+                grid_append(ent, grid, p, int(ent[p, E_CX]) * 25 + int(ent[p, E_CY]))
         elif t == 5:
             if _overlap_cc(ent[e, E_X], ent[e, E_Y], 10.0, nin[N_X], nin[N_Y], NINJA_RADIUS):
                 _door_change(ent, e, hor, ver, w, False)
@@ -1390,20 +1414,20 @@ def set_inputs(nin, inp):
 
 
 @njit(cache=True)
-def entity_phase(nin, ent, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, db_count):
+def entity_phase(nin, ent, grid, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, db_count):
     """Entities move (type order, then file order), then think; both see last frame's ninja."""
     for e in range(ne):
         if ent[e, E_ACTIVE] == 0.0:
             continue
         t = ent[e, E_TYPE]
         if t == 17:
-            _move_bounce_block(nin, ent, e)
+            _move_bounce_block(nin, ent, grid, e)
         elif t == 20:
-            _move_thwump(nin, ent, e, hor, ver, w)
+            _move_thwump(nin, ent, grid, e, hor, ver, w)
         elif t == 24:
             _move_boost_pad(nin, ent, e)
         elif t == 14 or t == 26:
-            _move_drone(nin, ent, e, hor, ver, w)
+            _move_drone(nin, ent, grid, e, hor, ver, w)
     for e in range(ne):
         if ent[e, E_ACTIVE] == 0.0:
             continue
@@ -1418,13 +1442,13 @@ def entity_phase(nin, ent, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, db_c
         elif t == 20:
             _think_thwump(nin, ent, e, hor, ver, w)
         elif t == 28:
-            _think_shove(nin, ent, e, hor, ver, w)
+            _think_shove(nin, ent, grid, e, hor, ver, w)
         elif t == 25:
-            _think_death_ball(nin, ent, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count)
+            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count)
 
 
 @njit(cache=True)
-def integrate_and_prepare(nin, ent, ne, elist, ekeys):
+def integrate_and_prepare(nin, ent, grid, elist):
     """Integrate (drag, gravity, move), reset the collision accumulators, and gather the physically
     collidable entities around the ninja into elist; returns how many."""
     nin[N_VX] *= nin[N_DRAG]
@@ -1446,7 +1470,7 @@ def integrate_and_prepare(nin, ent, ne, elist, ekeys):
     nin[N_XCRUSH] = 0.0
     nin[N_YCRUSH] = 0.0
     nin[N_CRUSHLEN] = 0.0
-    nn = gather_entities(ent, ne, nin[N_X], nin[N_Y], elist, ekeys)
+    nn = gather_entities(ent, grid, nin[N_X], nin[N_Y], elist)
     m = 0
     for k in range(nn):
         t = ent[elist[k], E_TYPE]
@@ -1458,12 +1482,13 @@ def integrate_and_prepare(nin, ent, ne, elist, ekeys):
 
 @njit(cache=True)
 def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-               sbuf, elist, ekeys):
+               sbuf, elist, egrid):
     """One frame of world w (NPP_MECHANICS.md section 4.2). The phases are written out here (not calls to
     set_inputs / entity_phase / integrate_and_prepare / collision_substeps, which the profiler uses) because
     numba does not inline those calls well: keep both in step when changing the rules."""
     nin = nin_all[w]
     ent = ent_all[w]
+    grid = egrid[w]
     ne = n_ent[w]
     l = lvl[w]
     nin[N_FRAME] += 1
@@ -1481,13 +1506,13 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
             continue
         t = ent[e, E_TYPE]
         if t == 17:
-            _move_bounce_block(nin, ent, e)
+            _move_bounce_block(nin, ent, grid, e)
         elif t == 20:
-            _move_thwump(nin, ent, e, hor, ver, w)
+            _move_thwump(nin, ent, grid, e, hor, ver, w)
         elif t == 24:
             _move_boost_pad(nin, ent, e)
         elif t == 14 or t == 26:
-            _move_drone(nin, ent, e, hor, ver, w)
+            _move_drone(nin, ent, grid, e, hor, ver, w)
     for e in range(ne):
         if ent[e, E_ACTIVE] == 0.0:
             continue
@@ -1502,9 +1527,9 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
         elif t == 20:
             _think_thwump(nin, ent, e, hor, ver, w)
         elif t == 28:
-            _think_shove(nin, ent, e, hor, ver, w)
+            _think_shove(nin, ent, grid, e, hor, ver, w)
         elif t == 25:
-            _think_death_ball(nin, ent, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_counts[l])
+            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_counts[l])
     st = nin[N_STATE]
     if st != 9:
         if st != 6:
@@ -1529,7 +1554,7 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
             nin[N_XCRUSH] = 0.0
             nin[N_YCRUSH] = 0.0
             nin[N_CRUSHLEN] = 0.0
-            nn = gather_entities(ent, ne, nin[N_X], nin[N_Y], elist, ekeys)
+            nn = gather_entities(ent, grid, nin[N_X], nin[N_Y], elist)
             # keep only physically collidable ones, in order
             m = 0
             for k in range(nn):
@@ -1548,13 +1573,13 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
                 # (its inputs are the next substep's inputs), so the remaining substeps would repeat it
                 if m == 0 and nin[N_X] == x0 and nin[N_Y] == y0 and nin[N_FCOUNT] + nin[N_CCOUNT] == c0:
                     break
-            _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, ekeys, ne)
+            _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, grid, ne)
         _think(nin)
 
 
 @njit(cache=True)
 def step_worlds(inputs, n_frames, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-                sbuf, elist, ekeys, stepped):
+                sbuf, elist, egrid, stepped):
     """Step every world ``n_frames`` frames with its constant input byte; stop a world on death or win."""
     for w in range(nin_all.shape[0]):
         k = 0
@@ -1563,20 +1588,20 @@ def step_worlds(inputs, n_frames, nin_all, ent_all, n_ent, hor, ver, lvl, seg, c
             if st >= 6:
                 break
             tick_world(w, inputs[w], nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-                       sbuf, elist, ekeys)
+                       sbuf, elist, egrid)
             k += 1
         stepped[w] = k
 
 
 @njit(cache=True)
 def run_inputs(w, inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-               sbuf, elist, ekeys, out, stop_on_end):
+               sbuf, elist, egrid, out, stop_on_end):
     """Step world w through ``inputs`` (one byte per frame); record (x, y, vx, vy, state) after each frame in
     ``out[k]``; stop after the frame the ninja dies or wins if ``stop_on_end``. Returns frames stepped."""
     n = 0
     for k in range(inputs.shape[0]):
         tick_world(w, inputs[k], nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-                   sbuf, elist, ekeys)
+                   sbuf, elist, egrid)
         nin = nin_all[w]
         out[k, 0] = nin[N_X]
         out[k, 1] = nin[N_Y]
@@ -1591,7 +1616,7 @@ def run_inputs(w, inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, 
 
 @njit(cache=True)
 def step_worlds_seq(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, db_counts,
-                    sbuf, elist, ekeys, stepped):
+                    sbuf, elist, egrid, stepped):
     """Step every world through its own input sequence ``inputs[w, :]``; stop a world on death or win."""
     for w in range(nin_all.shape[0]):
         k = 0
@@ -1599,6 +1624,6 @@ def step_worlds_seq(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg
             if nin_all[w, N_STATE] >= 6:
                 break
             tick_world(w, inputs[w, k], nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne,
-                       db_counts, sbuf, elist, ekeys)
+                       db_counts, sbuf, elist, egrid)
             k += 1
         stepped[w] = k

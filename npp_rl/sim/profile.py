@@ -32,12 +32,13 @@ def _now(buf):
 
 
 @njit
-def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, dbc, sbuf, elist, ekeys,
+def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, dbc, sbuf, elist, egrid,
                acc, buf):
     frames = 0
     for w in range(nin_all.shape[0]):
         nin = nin_all[w]
         ent = ent_all[w]
+        grid = egrid[w]
         ne = n_ent[w]
         l = lvl[w]
         for f in range(inputs.shape[1]):
@@ -46,7 +47,7 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
             t0 = _now(buf)
             C.set_inputs(nin, inputs[w, f])
             t1 = _now(buf)
-            C.entity_phase(nin, ent, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, dbc[l])
+            C.entity_phase(nin, ent, grid, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, dbc[l])
             t2 = _now(buf)
             acc[0] += t1 - t0
             acc[1] += t2 - t1
@@ -54,11 +55,11 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
             if st != 9:
                 if st != 6:
                     t0 = _now(buf)
-                    m = C.integrate_and_prepare(nin, ent, ne, elist, ekeys)
+                    m = C.integrate_and_prepare(nin, ent, grid, elist)
                     t1 = _now(buf)
                     C.collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, l, sbuf)
                     t2 = _now(buf)
-                    wn = C._logical_collisions(nin, ent, w, hor, ver, elist, ekeys, ne)
+                    wn = C._logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
                     t3 = _now(buf)
                     C._post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wn)
                     t4 = _now(buf)

@@ -141,6 +141,20 @@ class Level:
             for i in t_exit:  # the exit door's cell is its own position
                 ent0[i, C.E_CX] = min(max(math.floor(ent0[i, C.E_X] / 24), 0), 43)
                 ent0[i, C.E_CY] = min(max(math.floor(ent0[i, C.E_Y] / 24), 0), 24)
+        # per-cell entity lists in grid insertion order (exit doors join when their switch is hit)
+        grid0 = np.full((2, G.N_CELLS), -1, dtype=np.int64)
+        ent0[:, C.E_NEXT] = -1
+        ent0[:, C.E_PREV] = -1
+        for i in sorted((i for i in range(ne) if ent0[i, C.E_SEQ] >= 0), key=lambda i: ent0[i, C.E_SEQ]):
+            c = int(ent0[i, C.E_CX]) * G.GRID_H + int(ent0[i, C.E_CY])
+            tail = grid0[1, c]
+            ent0[i, C.E_PREV] = tail
+            if tail < 0:
+                grid0[0, c] = i
+            else:
+                ent0[tail, C.E_NEXT] = i
+            grid0[1, c] = i
+        self.grid0 = grid0
         for _file, i, dx, dy, vert, cell in sorted(door_rows):
             cells[cell].append(G.door_segment(dx, dy, vert, i))
         self.segs, self.cell_start, self.cell_bounds, self.cell_nonempty = G.pack_cells(cells)
@@ -203,7 +217,7 @@ class BatchSim:
         self.ver = np.zeros((w, G.HALF_W, G.HALF_H), dtype=np.int16)
         self._sbuf = np.zeros(max(len(self.seg), 16), dtype=np.int64)
         self._elist = np.zeros(self.max_ent + 1, dtype=np.int64)
-        self._ekeys = np.zeros(self.max_ent + 1, dtype=np.float64)
+        self.egrid = np.full((w, 2, G.N_CELLS), -1, dtype=np.int64)
         self._stepped = np.zeros(w, dtype=np.int64)
         self.reset()
 
@@ -217,6 +231,7 @@ class BatchSim:
             self.n_entities[k] = lv.n_ent
             self.hor[k] = lv.hor0
             self.ver[k] = lv.ver0
+            self.egrid[k] = lv.grid0
 
     def set_map(self, world: int, map_index: int) -> None:
         self.lvl[world] = map_index
@@ -225,7 +240,7 @@ class BatchSim:
     def _args(self):
         return (self.ninja, self.entities, self.n_entities, self.hor, self.ver, self.lvl, self.seg,
                 self.cell_start, self.cell_segs, self.cell_bounds, self.cell_nonempty, self.db_counts,
-                self._sbuf, self._elist, self._ekeys)
+                self._sbuf, self._elist, self.egrid)
 
     def step(self, inputs, n_frames: int = 1) -> np.ndarray:
         """Step every world ``n_frames`` frames with its input byte; returns frames stepped per world."""
