@@ -183,3 +183,16 @@ def test_seeded_level_sampling(all_maps):
     assert names(3) == names(3)
     assert len(set(names(3))) > 1
     assert EnvConfig(level_sampling="sequential").level_sampling == "sequential"
+
+
+def test_render_and_vec_images(simple_walk):
+    from npp_rl.envs.vec_env import NppVecEnv
+
+    env = NppEnv([simple_walk], observation_modalities=("game_state",), render_mode="rgb_array")
+    env.reset()
+    img = env.render()
+    assert img.shape == (400, 704, 3) and img.dtype == np.uint8 and img.max() == 255
+    venv = NppVecEnv([simple_walk], 2, EnvConfig(observation_modalities=("game_state",)))
+    venv.reset()
+    ims = venv.get_images()
+    assert len(ims) == 2 and ims[0].shape == (100, 176, 3)
