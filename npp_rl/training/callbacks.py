@@ -50,27 +50,32 @@ class MlflowWriter(KVWriter):
 
 
 def evaluate(model, env, n_episodes: int, deterministic: bool = True) -> dict[str, float]:
-    """Play ``n_episodes`` on a vector env; success/reward/length overall and per ``info['category']``."""
+    """Play ``n_episodes`` on a vector env; success/reward/length overall and per ``info['category']``.
+
+    Each environment plays a fixed quota of episodes (like SB3's ``evaluate_policy``); counting the
+    first episodes to finish would favour short ones, i.e. over-count quick successes.
+    """
     obs = env.reset()
     n = env.num_envs
+    quota = np.array([n_episodes // n + (i < n_episodes % n) for i in range(n)])
+    counts = np.zeros(n, dtype=int)
     ret = np.zeros(n)
     length = np.zeros(n, dtype=int)
     eps: list[tuple[str | None, float, int, bool]] = []
-    started = np.full(n, True)
-    max_steps = 100_000
-    while len(eps) < n_episodes and max_steps > 0:
+    max_steps = 1_000_000
+    while (counts < quota).any() and max_steps > 0:
         max_steps -= 1
         action, _ = model.predict(obs, deterministic=deterministic)
         obs, reward, done, infos = env.step(action)
         ret += reward
         length += 1
         for i in np.nonzero(done)[0]:
-            if started[i]:
+            if counts[i] < quota[i]:
                 info = infos[i]
                 eps.append((info.get("category"), float(ret[i]), int(length[i]), bool(info.get("is_success", False))))
+                counts[i] += 1
             ret[i] = 0
             length[i] = 0
-    eps = eps[:n_episodes]
     if not eps:
         return {}
     out = {
