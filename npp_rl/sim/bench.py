@@ -84,20 +84,26 @@ def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_w
     warm.step(np.zeros(1, np.uint8), 4)
     compile_s = time.perf_counter() - t0
 
+    walls: list[float] = []
+
     def drive(batch: BatchSim, total_frames: int, chunk: int) -> tuple[float, int]:
         w = batch.n_worlds
         seqs = np.stack([_random_inputs(rng, chunk) for _ in range(w)])
         done = 0
         elapsed = 0.0
+        wall = 0.0
         while done < total_frames:
             t = time.thread_time()
+            tw = time.perf_counter()
             stepped = batch.step_sequences(seqs)
+            wall += time.perf_counter() - tw
             elapsed += time.thread_time() - t
             done += int(stepped.sum())
             ended = np.nonzero(batch.ninja[:, C.N_STATE] >= 6)[0]
             if len(ended):
                 batch.reset(ended)
             seqs = np.roll(seqs, 7, axis=1)
+        walls.append(wall)
         return elapsed, done
 
     single = BatchSim([maps[0][1]], n_worlds=1)
@@ -114,7 +120,11 @@ def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_w
     return {
         "frames_per_s_single": round(fr_s / el_s),
         "frames_per_s_batched": round(fr_b / el_b),
+        "frames_per_s_single_wall": round(fr_s / walls[0]),
+        "frames_per_s_batched_wall": round(fr_b / walls[1]),
         "compile_s": round(compile_s, 3),
+        "compile_note": "numba cache=True: a process that finds the cache loads it (this figure); the very first "
+                        "run after a change compiles (about 20 s of CPU on this machine)",
         "n_worlds_batched": n_worlds,
         "frames_single": fr_s,
         "frames_batched": fr_b,

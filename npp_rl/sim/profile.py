@@ -1,6 +1,6 @@
 """Where a frame's time goes (for ``sim bench``): collision, entities, the rest.
 
-A timed copy of :func:`npp_rl.sim.core.tick_world` calls the same phase functions and reads a monotonic clock
+A timed copy of :func:`npp_rl.sim.core.tick_world` calls the same phase functions and reads the thread's CPU clock
 (``clock_gettime(CLOCK_THREAD_CPUTIME_ID)`` through ctypes) between them; the clock's own cost (a system call,
 ~0.5 us, about one frame of work) is measured and subtracted, so the split is an estimate (+-5 points).
 * ``collision``: the collision substeps (physical entity pushes + tile sweep and depenetration) and the

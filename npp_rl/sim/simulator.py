@@ -315,8 +315,8 @@ class _WorldView:
     jump_input = property(lambda s: int(s._n[C.N_JUMP]))
     frame = property(lambda s: int(s._n[C.N_FRAME]))
     gold_collected = property(lambda s: int(s._n[C.N_GOLD]))
-    won = property(lambda s: s._n[C.N_STATE] == 8)
-    dead = property(lambda s: s._n[C.N_STATE] in (6, 7))
+    won = property(lambda s: bool(s._n[C.N_STATE] == 8))
+    dead = property(lambda s: bool(s._n[C.N_STATE] in (6, 7)))
 
     def _opt_frame(self, col):
         v = int(self._n[col])
@@ -325,7 +325,7 @@ class _WorldView:
     exit_switch_frame = property(lambda s: s._opt_frame(C.N_SWITCH_FRAME))
     win_frame = property(lambda s: s._opt_frame(C.N_WIN_FRAME))
     death_frame = property(lambda s: s._opt_frame(C.N_DEATH_FRAME))
-    exit_switch_activated = property(lambda s: s._n[C.N_SWITCH_FRAME] >= 0)
+    exit_switch_activated = property(lambda s: bool(s._n[C.N_SWITCH_FRAME] >= 0))
 
     @property
     def death_cause(self):
