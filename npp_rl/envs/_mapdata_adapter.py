@@ -60,11 +60,12 @@ def layout(md, name=None):
     return _layout_from_sim_mapdata(md, name)
 
 
-def sim_level(md):
-    """The simulator's static ``Level`` for a MapData (lenient: unsupported entities are ignored)."""
+def sim_level(md, lenient: bool = True):
+    """The simulator's static ``Level`` for a MapData (lenient: unsupported entities are ignored,
+    otherwise ``UnsupportedEntityError`` names them)."""
     from npp_rl.sim.simulator import Level
 
-    return Level(md, lenient=True)
+    return Level(md, lenient=lenient)
 
 
 def _layout_from_sim_mapdata(md, name, level=None):

@@ -37,8 +37,8 @@ class WorldBatch:
 
     def __init__(self, levels, n: int, config: EnvConfig | None = None, seed: int | None = None):
         self.cfg = config or EnvConfig()
-        self.levels = levels if isinstance(levels, LevelSet) else LevelSet(levels, self.cfg.split,
-                                                                             self.cfg.categories)
+        self.levels = levels if isinstance(levels, LevelSet) else LevelSet(
+            levels, self.cfg.split, self.cfg.categories, lenient=self.cfg.lenient)
         self.n = int(n)
         self.mods = self.cfg.observation_modalities
         self.keys = spec.keys_for(self.mods)

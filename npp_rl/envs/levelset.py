@@ -18,7 +18,7 @@ from .level import LevelLayout
 from .static import LevelStatic, level_static
 
 LEVEL_SUFFIXES = ("", ".npplevel", ".nlevel", ".level")
-_SIM_LEVELS: dict[bytes, tuple] = {}
+_SIM_LEVELS: dict[tuple, tuple] = {}
 
 
 def _files_in(folder: Path) -> list[Path]:
@@ -85,10 +85,12 @@ def _expand(source, split=None, categories=None) -> list:
 class LevelSet:
     """An indexed, immutable collection of levels."""
 
-    def __init__(self, source, split: str | None = None, categories=None):
+    def __init__(self, source, split: str | None = None, categories=None, lenient: bool = True):
+        self.lenient = lenient
         if isinstance(source, LevelSet):
             self._items = source._items
             self._built = source._built
+            self.lenient = source.lenient
             return
         if isinstance(categories, str):
             categories = (categories,)
@@ -114,10 +116,10 @@ class LevelSet:
             if isinstance(item, (str, Path)):
                 name = Path(item).name
                 item = ad.load(item)
-            key = item.to_bytes()
+            key = (item.to_bytes(), self.lenient)
             b = _SIM_LEVELS.get(key)
             if b is None:
-                lv = ad.sim_level(item)
+                lv = ad.sim_level(item, self.lenient)
                 b = (lv, ad._layout_from_sim_mapdata(item, name, lv))
                 _SIM_LEVELS[key] = b
             self._built[i] = b

@@ -115,7 +115,8 @@ def make_vec_env(levels, n_envs: int = 8, config: EnvConfig | None = None, kind:
     if kind == "batched":
         env = NppVecEnv(levels, n_envs, config, seed=seed)
     elif kind == "subproc":
-        src = levels if isinstance(levels, LevelSet) else LevelSet(levels, config.split, config.categories)
+        src = levels if isinstance(levels, LevelSet) else LevelSet(levels, config.split, config.categories,
+                                                                  lenient=config.lenient)
         base = seed if seed is not None else (config.seed if config.seed is not None else 0)
         env = SubprocVecEnv([_make_env(src, config, base + k) for k in range(n_envs)], start_method=start_method)
     else:
