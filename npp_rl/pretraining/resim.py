@@ -34,9 +34,12 @@ class _ScriptedSim:
     def __init__(self, sim):
         self._sim = sim
         self.window = np.zeros(0, np.uint8)
+        self.stepped = 0
 
     def step(self, inputs, n_frames: int = 1):  # noqa: ARG002 - the recorded bytes replace them
-        return self._sim.step_sequences(self.window[None, :])
+        out = self._sim.step_sequences(self.window[None, :])
+        self.stepped = int(out[0])
+        return out
 
     def __getattr__(self, name):
         return getattr(self._sim, name)
@@ -119,8 +122,12 @@ def resimulate(replay, md, *, modalities, frame_skip: int = 4, mixed_rule: str =
         lo, hi = k * frame_skip, min((k + 1) * frame_skip, len(inputs))
         proxy.window = np.ascontiguousarray(inputs[lo:hi])
         over += int(batch.sim.ninja[0, C.N_FRAME] >= batch.frame_limit[0])
+        proxy.stepped = -1
         nxt, rew, term, _, _ = batch.step([0])  # the action is ignored: the window's bytes are played
-        n = int(proxy._sim._stepped[0])
+        n = proxy.stepped
+        if n < 0:
+            raise RuntimeError("npp_rl.envs.engine.WorldBatch.step no longer steps through sim.step(); "
+                               "update npp_rl.pretraining.resim")
         if n == 0:
             break
         a, mx = window_label(acts[lo : lo + n], "first" if mixed_rule == "drop" else mixed_rule)
