@@ -1,8 +1,8 @@
 """Compiled N++ frame step (numba): pure functions over arrays, batched over worlds.
 
-Per level (static, stacked over the loaded levels ``l``): segment rows ``seg`` (see
-:mod:`npp_rl.sim.geometry`), ``cell_start[l, 1101]`` / ``cell_segs`` (CSR lists of global segment ids per
-24-px cell, cell id = x * 25 + y), ``cell_bounds[l, 1100, 4]``, ``cell_nonempty[l, 1100]``.
+Per level (static, stacked over the loaded levels ``lv``): segment rows ``seg`` (see
+:mod:`npp_rl.sim.geometry`), ``cell_start[lv, 1101]`` / ``cell_segs`` (CSR lists of global segment ids per
+24-px cell, cell id = x * 25 + y), ``cell_bounds[lv, 1100, 4]``, ``cell_nonempty[lv, 1100]``.
 Per world (dynamic): ``nin[w, NINJA_FIELDS]`` (columns ``N_*``), ``ent[w, max_entities, ENTITY_FIELDS]``
 (columns ``E_*``), ``n_ent[w]``, grid edges ``hor[w, 89, 51]`` / ``ver[w, 89, 51]``, level index ``lvl[w]``.
 
@@ -206,7 +206,7 @@ def intersect_with_ray(seg, s, x, y, dx, dy, radius):
 
 
 @njit(cache=True)
-def gather_segments(seg, cell_start, cell_segs, cell_bounds, cell_nonempty, l, ent, x1, y1, x2, y2, out):
+def gather_segments(seg, cell_start, cell_segs, cell_bounds, cell_nonempty, lv, ent, x1, y1, x2, y2, out):
     """Active segments of the cells overlapped by the box, cell by cell (x-major); returns the count."""
     min_x = x1 if x1 < x2 else x2
     min_y = y1 if y1 < y2 else y2
@@ -220,12 +220,12 @@ def gather_segments(seg, cell_start, cell_segs, cell_bounds, cell_nonempty, l, e
     for cx in range(cx1, cx2 + 1):
         for cy in range(cy1, cy2 + 1):
             c = cx * 25 + cy
-            if cell_nonempty[l, c] == 0:
+            if cell_nonempty[lv, c] == 0:
                 continue
-            if (max_x < cell_bounds[l, c, 0] or min_x > cell_bounds[l, c, 2]
-                    or max_y < cell_bounds[l, c, 1] or min_y > cell_bounds[l, c, 3]):
+            if (max_x < cell_bounds[lv, c, 0] or min_x > cell_bounds[lv, c, 2]
+                    or max_y < cell_bounds[lv, c, 1] or min_y > cell_bounds[lv, c, 3]):
                 continue
-            for k in range(cell_start[l, c], cell_start[l, c + 1]):
+            for k in range(cell_start[lv, c], cell_start[lv, c + 1]):
                 s = cell_segs[k]
                 if seg[s, S_KIND] == 1.0 and ent[int(seg[s, S_OWNER]), E_STATE] == 0.0:
                     continue  # open door
@@ -235,7 +235,7 @@ def gather_segments(seg, cell_start, cell_segs, cell_bounds, cell_nonempty, l, e
 
 
 @njit(cache=True)
-def sweep_circle_vs_tiles(seg, cs, csg, cb, cne, l, ent, sbuf, xold, yold, dx, dy, radius):
+def sweep_circle_vs_tiles(seg, cs, csg, cb, cne, lv, ent, sbuf, xold, yold, dx, dy, radius):
     xnew = xold + dx
     ynew = yold + dy
     width = radius + 1
@@ -243,7 +243,7 @@ def sweep_circle_vs_tiles(seg, cs, csg, cb, cne, l, ent, sbuf, xold, yold, dx, d
     y1 = (yold if yold < ynew else ynew) - width
     x2 = (xold if xold > xnew else xnew) + width
     y2 = (yold if yold > ynew else ynew) + width
-    n = gather_segments(seg, cs, csg, cb, cne, l, ent, x1, y1, x2, y2, sbuf)
+    n = gather_segments(seg, cs, csg, cb, cne, lv, ent, x1, y1, x2, y2, sbuf)
     shortest = 1.0
     # a segment whose box is farther than the radius from the swept box cannot be hit (every test gives 1)
     m = radius + 0.5
@@ -532,7 +532,7 @@ def _think_thwump(nin, ent, e, hor, ver, w):
             dy = ny_cell - ty
             if dy * d >= 0:
                 i = 0
-                for i in range(100):
+                for i in range(100):  # noqa: B007 - i is read after the loop
                     if not _empty_row(hor, w, tx1, tx2, ty, d):
                         dy = ny_cell - ty
                         break
@@ -547,7 +547,7 @@ def _think_thwump(nin, ent, e, hor, ver, w):
         dx = nx_cell - tx
         if dx * d >= 0:
             i = 0
-            for i in range(100):
+            for i in range(100):  # noqa: B007 - i is read after the loop
                 if not _empty_col(ver, w, tx, ty1, ty2, d):
                     dx = nx_cell - tx
                     break
@@ -724,7 +724,7 @@ def _think_mine(nin, ent, e):
 
 
 @njit(cache=True)
-def _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count):
+def _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, lv, sbuf, db_count):
     if not _valid_target(nin):
         ent[e, E_VX] *= 0.95
         ent[e, E_VY] *= 0.95
@@ -751,7 +751,7 @@ def _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_
     vy = ent[e, E_VY]
     ent[e, E_X] += vx
     ent[e, E_Y] += vy
-    t = sweep_circle_vs_tiles(seg, cs, csg, cb, cne, l, ent, sbuf, xo, yo, vx, vy, 8 * 0.5)
+    t = sweep_circle_vs_tiles(seg, cs, csg, cb, cne, lv, ent, sbuf, xo, yo, vx, vy, 8 * 0.5)
     ent[e, E_X] = xo + t * vx
     ent[e, E_Y] = yo + t * vy
     xn = 0.0
@@ -759,7 +759,7 @@ def _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_
     for _ in range(16):
         x = ent[e, E_X]
         y = ent[e, E_Y]
-        n = gather_segments(seg, cs, csg, cb, cne, l, ent, x - 8, y - 8, x + 8, y + 8, sbuf)
+        n = gather_segments(seg, cs, csg, cb, cne, lv, ent, x - 8, y - 8, x + 8, y + 8, sbuf)
         res, a, b = single_closest_point(seg, sbuf, n, x, y, 8.0)
         if res == 0:
             break
@@ -897,16 +897,16 @@ def _collide_vs_objects(nin, ent, elist, ne_near):
 
 
 @njit(cache=True)
-def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
+def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, lv, ent, sbuf):
     xo = nin[N_XOLD]
     yo = nin[N_YOLD]
     dx = nin[N_X] - xo
     dy = nin[N_Y] - yo
-    t = sweep_circle_vs_tiles(seg, cs, csg, cb, cne, l, ent, sbuf, xo, yo, dx, dy, NINJA_RADIUS * 0.5)
+    t = sweep_circle_vs_tiles(seg, cs, csg, cb, cne, lv, ent, sbuf, xo, yo, dx, dy, NINJA_RADIUS * 0.5)
     x = xo + t * dx
     y = yo + t * dy
     rad = NINJA_RADIUS
-    n = gather_segments(seg, cs, csg, cb, cne, l, ent, x - rad, y - rad, x + rad, y + rad, sbuf)
+    n = gather_segments(seg, cs, csg, cb, cne, lv, ent, x - rad, y - rad, x + rad, y + rad, sbuf)
     vx = nin[N_VX]
     vy = nin[N_VY]
     for _ in range(32):
@@ -962,9 +962,9 @@ def _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf):
 
 
 @njit(cache=True)
-def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, grid, ne):
+def _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, lv, sbuf, elist, grid, ne):
     wall_normal = _logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
-    _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wall_normal)
+    _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wall_normal)
 
 
 @njit(cache=True, inline="always")
@@ -1108,12 +1108,12 @@ def _logical_collisions(nin, ent, w, hor, ver, elist, grid, ne):
 
 
 @njit(cache=True, inline="always")
-def _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wall_normal):
+def _post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wall_normal):
     """Walls from tile segments, airborne/walled flags, floor/ceiling normals, impact and crush deaths."""
     rad = NINJA_RADIUS + 0.1
     x = nin[N_X]
     y = nin[N_Y]
-    n = gather_segments(seg, cs, csg, cb, cne, l, ent, x - rad, y - rad, x + rad, y + rad, sbuf)
+    n = gather_segments(seg, cs, csg, cb, cne, lv, ent, x - rad, y - rad, x + rad, y + rad, sbuf)
     for k in range(n):
         s = sbuf[k]
         # the closest point lies in the segment's box: skip boxes that cannot give |dy| < 1e-5, dist <= rad
@@ -1383,7 +1383,7 @@ def _think(nin):
 
 
 @njit(cache=True)
-def collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, l, sbuf):
+def collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, lv, sbuf):
     """The 4 substeps: physical entity collisions (the m entities of elist), then tiles."""
     for _ in range(4):
         if m > 0:
@@ -1391,7 +1391,7 @@ def collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, l, sbuf):
         x0 = nin[N_X]
         y0 = nin[N_Y]
         c0 = nin[N_FCOUNT] + nin[N_CCOUNT]
-        _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf)
+        _collide_vs_tiles(nin, seg, cs, csg, cb, cne, lv, ent, sbuf)
         # exact shortcut: a substep that neither moved the ninja nor touched anything is a fixed point
         # (its inputs are the next substep's inputs), so the remaining substeps would repeat it
         if m == 0 and nin[N_X] == x0 and nin[N_Y] == y0 and nin[N_FCOUNT] + nin[N_CCOUNT] == c0:
@@ -1414,7 +1414,7 @@ def set_inputs(nin, inp):
 
 
 @njit(cache=True)
-def entity_phase(nin, ent, grid, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, db_count):
+def entity_phase(nin, ent, grid, ne, w, hor, ver, lv, seg, cs, csg, cb, cne, sbuf, db_count):
     """Entities move (type order, then file order), then think; both see last frame's ninja."""
     for e in range(ne):
         if ent[e, E_ACTIVE] == 0.0:
@@ -1444,7 +1444,7 @@ def entity_phase(nin, ent, grid, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf
         elif t == 28:
             _think_shove(nin, ent, grid, e, hor, ver, w)
         elif t == 25:
-            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_count)
+            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, lv, sbuf, db_count)
 
 
 @njit(cache=True)
@@ -1490,7 +1490,7 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
     ent = ent_all[w]
     grid = egrid[w]
     ne = n_ent[w]
-    l = lvl[w]
+    lv = lvl[w]
     nin[N_FRAME] += 1
     if inp & 4:
         h = -1.0
@@ -1529,7 +1529,7 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
         elif t == 28:
             _think_shove(nin, ent, grid, e, hor, ver, w)
         elif t == 25:
-            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, l, sbuf, db_counts[l])
+            _think_death_ball(nin, ent, grid, e, ne, seg, cs, csg, cb, cne, lv, sbuf, db_counts[lv])
     st = nin[N_STATE]
     if st != 9:
         if st != 6:
@@ -1568,12 +1568,12 @@ def tick_world(w, inp, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
                 x0 = nin[N_X]
                 y0 = nin[N_Y]
                 c0 = nin[N_FCOUNT] + nin[N_CCOUNT]
-                _collide_vs_tiles(nin, seg, cs, csg, cb, cne, l, ent, sbuf)
+                _collide_vs_tiles(nin, seg, cs, csg, cb, cne, lv, ent, sbuf)
                 # exact shortcut: a substep that neither moved the ninja nor touched anything is a fixed point
                 # (its inputs are the next substep's inputs), so the remaining substeps would repeat it
                 if m == 0 and nin[N_X] == x0 and nin[N_Y] == y0 and nin[N_FCOUNT] + nin[N_CCOUNT] == c0:
                     break
-            _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, l, sbuf, elist, grid, ne)
+            _post_collision(nin, ent, w, hor, ver, seg, cs, csg, cb, cne, lv, sbuf, elist, grid, ne)
         _think(nin)
 
 

@@ -41,14 +41,14 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
         ent = ent_all[w]
         grid = egrid[w]
         ne = n_ent[w]
-        l = lvl[w]
+        lv = lvl[w]
         for f in range(inputs.shape[1]):
             if nin[C.N_STATE] >= 6:
                 break
             t0 = _now(buf)
             C.set_inputs(nin, inputs[w, f])
             t1 = _now(buf)
-            C.entity_phase(nin, ent, grid, ne, w, hor, ver, l, seg, cs, csg, cb, cne, sbuf, dbc[l])
+            C.entity_phase(nin, ent, grid, ne, w, hor, ver, lv, seg, cs, csg, cb, cne, sbuf, dbc[lv])
             t2 = _now(buf)
             acc[0] += t1 - t0
             acc[1] += t2 - t1
@@ -58,11 +58,11 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
                     t0 = _now(buf)
                     m = C.integrate_and_prepare(nin, ent, grid, elist)
                     t1 = _now(buf)
-                    C.collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, l, sbuf)
+                    C.collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, lv, sbuf)
                     t2 = _now(buf)
                     wn = C._logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
                     t3 = _now(buf)
-                    C._post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, l, sbuf, wn)
+                    C._post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wn)
                     t4 = _now(buf)
                     acc[0] += t1 - t0
                     acc[2] += t2 - t1

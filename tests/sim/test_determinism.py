@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _reference as R  # noqa: E402
+
 from npp_rl.sim import core as C
 from npp_rl.sim.bench import _builtin_map, _random_inputs
 from npp_rl.sim.simulator import BatchSim, Simulator

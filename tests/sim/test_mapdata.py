@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import struct
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sys
-from pathlib import Path
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _reference as R  # noqa: E402
+
 from npp_rl.sim.bench import _builtin_map
 from npp_rl.sim.mapdata import MapData, MapFormatError, attract_map_block, load_map, parse_map
 

@@ -14,7 +14,6 @@ import sys
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,7 +90,7 @@ def test_matches_nclone(seed):
         sim.tick(b)
         assert (sim.x, sim.y, sim.vx, sim.vy, sim.state) == ref_rows[k], f"ninja differs at frame {k + 1}"
         mine = sorted((int(t), float(x), float(y), bool(a)) for t, x, y, a in
-                      zip(sim.entity_type, sim.entity_x, sim.entity_y, sim.entity_active))
+                      zip(sim.entity_type, sim.entity_x, sim.entity_y, sim.entity_active, strict=True))
         assert mine == ref_ents[k], f"entities differ at frame {k + 1}"
         if sim.state >= 6:
             break
