@@ -64,30 +64,9 @@ def _hash(tiles: np.ndarray, ents: np.ndarray, spawn) -> str:
     return h.hexdigest()[:16]
 
 
-def sim_rows_from_records(records) -> np.ndarray:
-    """File records ``(type, x_px, y_px, orientation, mode)`` -> simulator rows
-    ``(type, x, y, door_x, door_y, orientation, mode)``: a locked/trap door and the switch record that
-    follows it become one row at the switch position; rows are stably sorted by type."""
-    rec = np.asarray(records, dtype=np.float64).reshape(-1, 5)
-    rows = []
-    skip = False
-    for k in range(len(rec)):
-        if skip:
-            skip = False
-            continue
-        t, x, y, o, m = rec[k]
-        if t in (E_DOOR_LOCKED, E_DOOR_TRAP) and k + 1 < len(rec) and rec[k + 1, 0] == t + 1:
-            rows.append((t, rec[k + 1, 1], rec[k + 1, 2], x, y, o, m))
-            skip = True
-        else:
-            rows.append((t, x, y, x, y, o, m))
-    out = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
-    return out[np.argsort(out[:, 0], kind="stable")]
-
-
 def layout_from_arrays(name, inner_tiles, spawn, rows, source=None) -> LevelLayout:
     """Build a layout from (23, 42) inner tile ids, spawn px and simulator-order entity ``rows``
-    ``(type, x, y, door_x, door_y, orientation, mode)`` (see :func:`sim_rows_from_records`)."""
+    ``(type, x, y, door_x, door_y, orientation, mode)`` (as the simulator's ``Level.ent0`` holds them)."""
     tiles = with_border(np.asarray(inner_tiles, dtype=np.uint8))
     rec = np.asarray(rows, dtype=np.float64).reshape(-1, 7)
     etype = rec[:, 0].astype(np.int64)

@@ -120,7 +120,7 @@ class LevelSet:
             b = _SIM_LEVELS.get(key)
             if b is None:
                 lv = ad.sim_level(item, self.lenient)
-                b = (lv, ad._layout_from_sim_mapdata(item, name, lv))
+                b = (lv, ad.layout_from_sim(item, name, lv))
                 _SIM_LEVELS[key] = b
             self._built[i] = b
         return b
