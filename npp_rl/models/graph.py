@@ -202,7 +202,8 @@ class HGTEncoder(_GraphEncoderBase):
         starts = torch.cumsum(counts, 0) - counts
         local = torch.empty_like(nt)
         local[order] = torch.arange(n, device=h.device) - starts[nt[order]]
-        type_idx = {t: order[int(starts[i]): int(starts[i]) + int(counts[i])] for i, t in enumerate(NODE_TYPES)}
+        cl, sl = counts.tolist(), starts.tolist()
+        type_idx = {t: order[sl[i]: sl[i] + cl[i]] for i, t in enumerate(NODE_TYPES)}
 
         src, dst = g.edge_index
         et = g.edge_type.clamp(0, len(EDGE_TYPES) - 1)
@@ -217,14 +218,17 @@ class HGTEncoder(_GraphEncoderBase):
             if rcounts[k]:  # relations without edges are left out (HGTConv handles a subset)
                 edge_dict[r] = torch.stack([local[src[idx]], local[dst[idx]]])
 
-        x_dict = {t: h.index_select(0, type_idx[t]) for t in NODE_TYPES}
-        if not edge_dict:  # no edge matched: still run the layers (same maths as inside a batch)
+        # only node types present in the batch (fewer per-type ops); all of them when no edge matched,
+        # so that the layers still run (the same maths a graph gets inside a larger batch)
+        types = [t for i, t in enumerate(NODE_TYPES) if cl[i]] if edge_dict else list(NODE_TYPES)
+        if not edge_dict:
             edge_dict[self.relations[0]] = torch.zeros(2, 0, dtype=torch.long, device=h.device)
+        x_dict = {t: h.index_select(0, type_idx[t]) for t in types}
         for conv in self.convs:
             out = conv(x_dict, edge_dict)
-            x_dict = {t: (out[t] if out.get(t) is not None else x_dict[t]) for t in NODE_TYPES}
+            x_dict = {t: (out[t] if out.get(t) is not None else x_dict[t]) for t in types}
         # concatenated per type = nodes in ``order``; permute the graph ids the same way
-        h_sorted = torch.cat([x_dict[t] for t in NODE_TYPES], dim=0)
+        h_sorted = torch.cat([x_dict[t] for t in types], dim=0)
         g_sorted = FlatGraph(g.x, nt[order], g.batch[order], g.edge_index, g.edge_type, g.num_graphs)
         return readout(h_sorted, g_sorted)
 

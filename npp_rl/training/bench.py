@@ -2,7 +2,8 @@
 
 ``python -m npp_rl.training.bench --dataset DIR --architectures mlp_baseline vision_free --steps 8192``
 prints one JSON line per architecture: ``train_steps_per_s`` (rollouts + updates, after one warm-up
-iteration), ``env_steps_per_s`` (random actions, same env), ``rollout_s``/``update_s`` shares, the
+iteration), ``train_steps_per_cpu_s`` (steps per CPU-second summed over ranks: what one dedicated
+core per rank would give; robust to other processes sharing the machine), ``env_steps_per_s`` (random actions, same env), ``rollout_s``/``update_s`` shares, the
 hyperparameters and the parameter count. ``--env-factory module:function`` swaps the environment
 (e.g. the tests' fake env). Under torchrun the figure is the global rate (all ranks).
 """
@@ -45,6 +46,8 @@ class _Timer(NppPPO):
 
 def env_rate(env, steps: int) -> float:
     env.reset()
+    for _ in range(8):  # warm-up: level loads, compiled kernels
+        env.step(np.random.randint(0, env.action_space.n, size=env.num_envs))
     n = env.num_envs
     t = time.perf_counter()
     for _ in range(max(1, steps // n)):
@@ -66,15 +69,17 @@ def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=Non
     model.learn(per_iter)  # warm-up iteration (allocations, first graph builds)
     model.t_roll = model.t_upd = 0.0
     start = model.num_timesteps
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     model.learn(max(per_iter, steps // info.world_size), reset_num_timesteps=False)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    cpu_all = sum(D.gather_objects(cpu))
     done = (model.num_timesteps - start) * info.world_size
     env.close()
     return {
         "architecture": arch, "world_size": info.world_size, "num_envs_per_rank": num_envs,
         "torch_threads": torch.get_num_threads(), "steps": done, "wall_s": round(wall, 2),
-        "train_steps_per_s": round(done / wall, 1), "env_steps_per_s": round(e_rate * info.world_size, 1),
+        "train_steps_per_s": round(done / wall, 1), "cpu_s_all_ranks": round(cpu_all, 2),
+        "train_steps_per_cpu_s": round(done / cpu_all, 1), "env_steps_per_s": round(e_rate * info.world_size, 1),
         "rollout_s": round(model.t_roll, 2), "update_s": round(model.t_upd, 2),
         "parameters": count_parameters(model.policy), "ppo": dataclasses.asdict(hp),
     }
