@@ -71,17 +71,21 @@ def forward(policy, obs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.T
     return policy.action_net(latent_pi), policy.value_net(latent_vf).flatten()
 
 
-def split_by_level(levels: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sample indices of (train, validation): whole levels go to one side."""
-    uniq = np.array(sorted(set(levels.tolist())))
+def split_by_level(levels: np.ndarray, val_fraction: float, seed: int,
+                   categories: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices of (train, validation): whole levels go to one side. With ``categories`` the split is
+    stratified: each category gives ``round(val_fraction * its levels)`` levels (at least one when it has two)."""
+    levels = np.asarray(levels)
+    cats = np.zeros(len(levels), dtype=object) if categories is None else np.asarray(categories)
     rng = np.random.default_rng(seed)
-    rng.shuffle(uniq)
-    n_val = int(round(val_fraction * len(uniq)))
-    if val_fraction > 0 and len(uniq) >= 2:
-        n_val = min(max(n_val, 1), len(uniq) - 1)
-    else:
-        n_val = 0
-    val_levels = set(uniq[:n_val].tolist())
+    val_levels: set = set()
+    for c in sorted(set(cats.tolist()), key=str):
+        uniq = np.array(sorted(set(levels[cats == c].tolist())))
+        rng.shuffle(uniq)
+        if val_fraction <= 0 or len(uniq) < 2:
+            continue
+        n_val = min(max(int(round(val_fraction * len(uniq))), 1), len(uniq) - 1)
+        val_levels.update(uniq[:n_val].tolist())
     is_val = np.array([lv in val_levels for lv in levels.tolist()], bool)
     return np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
 
@@ -132,7 +136,7 @@ def train_bc(policy, data: dict, *, epochs: int, batch_size: int, lr: float = 1e
     """Fit ``policy`` to ``data`` (from :meth:`BCDataset.load`); ``log(metrics: dict, epoch)`` per epoch."""
     device = torch.device(device)
     policy.to(device)
-    tr, va = split_by_level(data["level"], val_fraction, seed)
+    tr, va = split_by_level(data["level"], val_fraction, seed, data.get("category"))
     res = BCResult(n_train=len(tr), n_val=len(va), val_levels=len(set(data["level"][va].tolist())),
                    train_levels=len(set(data["level"][tr].tolist())))
     if len(va):

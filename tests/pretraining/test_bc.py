@@ -33,6 +33,12 @@ def test_split_is_by_level():
     assert not set(levels[tr]) & set(levels[va]) and len(set(levels[va])) == 2
     tr, va = split_by_level(np.array(["a", "a"]), 0.5, seed=0)
     assert len(va) == 0  # a single level cannot be split
+    # stratified by category: every category with two or more levels is in the validation set
+    levels = np.array([f"{c}{i}" for c in "xyz" for i in range(5)])
+    cats = np.array([lv[0] for lv in levels])
+    tr, va = split_by_level(levels, 0.2, seed=3, categories=cats)
+    assert sorted(set(cats[va])) == ["x", "y", "z"] and len(va) == 3
+    assert not set(levels[tr]) & set(levels[va])
 
 
 def test_bc_beats_chance_on_held_out_levels(tmp_path, replay_dir):
