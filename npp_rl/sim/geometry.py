@@ -13,8 +13,6 @@ This order decides ties in the closest-point search, so it is part of the rules.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 GRID_W, GRID_H = 44, 25
@@ -68,34 +66,42 @@ ARCS = {  # centre offset, quadrant (hor, ver), convex
 GLITCHED = (34, 35, 36, 37)
 
 
-def _linear(x1, y1, x2, y2, kind=0, owner=-1):
-    row = np.zeros(SEG_FIELDS)
-    row[S_KIND] = kind
-    row[S_X1], row[S_Y1], row[S_X2], row[S_Y2] = x1, y1, x2, y2
+_GE = np.array([[int(c) for c in GRID_EDGES[t]] if t in GRID_EDGES else [0] * 12 for t in range(38)])
+_OR = np.array([[_O[c] for c in ORTHO[t]] if t in ORTHO else [0] * 12 for t in range(38)])
+
+
+def linear_rows(x1, y1, x2, y2, kind=0, owner=-1) -> np.ndarray:
+    """Segment rows for line segments p1 -> p2 (arrays or scalars; IEEE-identical to scalar arithmetic)."""
+    x1, y1, x2, y2 = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x1, y1, x2, y2))
+    rows = np.zeros((len(x1), SEG_FIELDS))
+    rows[:, S_KIND] = kind
+    rows[:, S_X1], rows[:, S_Y1], rows[:, S_X2], rows[:, S_Y2] = x1, y1, x2, y2
     px, py = x2 - x1, y2 - y1
-    row[S_PX], row[S_PY] = px, py
+    rows[:, S_PX], rows[:, S_PY] = px, py
     lensq = px * px + py * py
-    row[S_LENSQ] = lensq if lensq != 0 else 1e-9
-    row[S_BX1], row[S_BY1] = min(x1, x2), min(y1, y2)
-    row[S_BX2], row[S_BY2] = max(x1, x2), max(y1, y2)
-    row[S_OWNER] = owner
-    seg_len = math.sqrt(px * px + py * py)  # as the sweep computes it, once per level
-    row[S_LEN] = seg_len
-    if seg_len > 0:
-        row[S_NX], row[S_NY] = px / seg_len, py / seg_len
-    return row
+    rows[:, S_LENSQ] = np.where(lensq != 0, lensq, 1e-9)
+    rows[:, S_BX1], rows[:, S_BY1] = np.minimum(x1, x2), np.minimum(y1, y2)
+    rows[:, S_BX2], rows[:, S_BY2] = np.maximum(x1, x2), np.maximum(y1, y2)
+    rows[:, S_OWNER] = owner
+    seg_len = np.sqrt(px * px + py * py)  # as the sweep computes it, once per level
+    rows[:, S_LEN] = seg_len
+    ok = seg_len > 0
+    rows[ok, S_NX] = px[ok] / seg_len[ok]
+    rows[ok, S_NY] = py[ok] / seg_len[ok]
+    return rows
 
 
-def _arc(cx, cy, hor, ver, convex):
-    row = np.zeros(SEG_FIELDS)
-    row[S_KIND] = 2
-    row[S_X1], row[S_Y1] = cx, cy
-    row[S_HOR], row[S_VER], row[S_CONVEX] = hor, ver, 1.0 if convex else 0.0
-    row[S_PHX], row[S_PHY] = cx + 24 * hor, cy
-    row[S_PVX], row[S_PVY] = cx, cy + 24 * ver
-    row[S_BX1], row[S_BX2] = min(cx, cx + 24 * hor), max(cx, cx + 24 * hor)
-    row[S_BY1], row[S_BY2] = min(cy, cy + 24 * ver), max(cy, cy + 24 * ver)
-    row[S_OWNER] = -1
+def arc_row(cx, cy, hor, ver, convex) -> np.ndarray:
+    row = np.zeros((1, SEG_FIELDS))
+    r = row[0]
+    r[S_KIND] = 2
+    r[S_X1], r[S_Y1] = cx, cy
+    r[S_HOR], r[S_VER], r[S_CONVEX] = hor, ver, 1.0 if convex else 0.0
+    r[S_PHX], r[S_PHY] = cx + 24 * hor, cy
+    r[S_PVX], r[S_PVY] = cx, cy + 24 * ver
+    r[S_BX1], r[S_BX2] = min(cx, cx + 24 * hor), max(cx, cx + 24 * hor)
+    r[S_BY1], r[S_BY2] = min(cy, cy + 24 * ver), max(cy, cy + 24 * ver)
+    r[S_OWNER] = -1
     return row
 
 
@@ -107,9 +113,15 @@ def full_tiles(tiles: np.ndarray) -> np.ndarray:
 
 
 def build_tile_geometry(tiles: np.ndarray):
-    """Return (cell_segments: list of 1100 lists of segment rows, hor_edges, ver_edges) for a level."""
+    """Tile segments and grid edges of a level.
+
+    Returns ``(rows, cells, hor_edges, ver_edges)``: segment rows in filing order (each tile's diagonal/arc,
+    then horizontal 12-px pieces by (hx, hy), then vertical ones by (vx, vy)), the cell id (x * 25 + y) each
+    row is filed under, and the 89 x 51 grid-edge arrays. :func:`pack_cells` sorts rows by cell, stably.
+    """
     full = full_tiles(tiles)
-    cells: list[list[np.ndarray]] = [[] for _ in range(N_CELLS)]
+    full = np.where(np.isin(full, GLITCHED), 0, full)  # 34-37: no collision, no grid edges
+    X, Y = np.meshgrid(np.arange(GRID_W), np.arange(GRID_H), indexing="ij")
     hor_acc = np.zeros((HALF_W, HALF_H), dtype=np.int64)
     ver_acc = np.zeros((HALF_W, HALF_H), dtype=np.int64)
     hor_edge = np.zeros((HALF_W, HALF_H), dtype=np.int64)
@@ -118,73 +130,69 @@ def build_tile_geometry(tiles: np.ndarray):
     hor_edge[:, 50] = 1
     ver_edge[0, :] = 1
     ver_edge[88, :] = 1
-    for x in range(GRID_W):
-        for y in range(GRID_H):
-            t = int(full[x, y])
-            if t == 0 or t in GLITCHED:
-                continue
-            ge = [int(c) for c in GRID_EDGES[t]]
-            og = [_O[c] for c in ORTHO[t]]
-            for j in range(3):
-                for i in range(2):
-                    hor_edge[2 * x + i, 2 * y + j] = (hor_edge[2 * x + i, 2 * y + j] + ge[2 * j + i]) % 2
-                    hor_acc[2 * x + i, 2 * y + j] += og[2 * j + i]
-            for i in range(3):
-                for j in range(2):
-                    ver_edge[2 * x + i, 2 * y + j] = (ver_edge[2 * x + i, 2 * y + j] + ge[2 * i + j + 6]) % 2
-                    ver_acc[2 * x + i, 2 * y + j] += og[2 * i + j + 6]
-            xt, yt = 24 * x, 24 * y
-            if t in DIAG:
-                (a1, b1), (a2, b2) = DIAG[t]
-                cells[x * GRID_H + y].append(_linear(xt + a1, yt + b1, xt + a2, yt + b2))
-            if t in ARCS:
-                (cx, cy), (h, v), convex = ARCS[t]
-                cells[x * GRID_H + y].append(_arc(xt + cx, yt + cy, h, v, convex))
-    for hx in range(HALF_W):
-        for hy in range(HALF_H):
-            s = int(hor_acc[hx, hy])
-            if s == 0:
-                continue
-            cx, cy = math.floor(hx / 2), math.floor((hy - 0.1 * s) / 2)
-            p1, p2 = (12 * hx, 12 * hy), (12 * hx + 12, 12 * hy)
-            if s == -1:
-                p1, p2 = p2, p1
-            cells[cx * GRID_H + cy].append(_linear(p1[0], p1[1], p2[0], p2[1]))
-    for vx in range(HALF_W):
-        for vy in range(HALF_H):
-            s = int(ver_acc[vx, vy])
-            if s == 0:
-                continue
-            cx, cy = math.floor((vx - 0.1 * s) / 2), math.floor(vy / 2)
-            p1, p2 = (12 * vx, 12 * vy + 12), (12 * vx, 12 * vy)
-            if s == -1:
-                p1, p2 = p2, p1
-            cells[cx * GRID_H + cy].append(_linear(p1[0], p1[1], p2[0], p2[1]))
-    return cells, hor_edge, ver_edge
+    ge, og = _GE[full], _OR[full]  # (44, 25, 12)
+    for j in range(3):
+        for i in range(2):
+            np.add.at(hor_edge, (2 * X + i, 2 * Y + j), ge[:, :, 2 * j + i])
+            np.add.at(hor_acc, (2 * X + i, 2 * Y + j), og[:, :, 2 * j + i])
+    for i in range(3):
+        for j in range(2):
+            np.add.at(ver_edge, (2 * X + i, 2 * Y + j), ge[:, :, 2 * i + j + 6])
+            np.add.at(ver_acc, (2 * X + i, 2 * Y + j), og[:, :, 2 * i + j + 6])
+    hor_edge %= 2  # the per-tile (edge + value) % 2 accumulation is the parity of the sum
+    ver_edge %= 2
+    parts, part_cells = [], []
+    for x, y in zip(*np.nonzero(np.isin(full, list(DIAG) + list(ARCS))), strict=True):
+        t = int(full[x, y])
+        xt, yt = 24 * int(x), 24 * int(y)
+        if t in DIAG:
+            (a1, b1), (a2, b2) = DIAG[t]
+            parts.append(linear_rows(xt + a1, yt + b1, xt + a2, yt + b2))
+        else:
+            (cx, cy), (h, v), convex = ARCS[t]
+            parts.append(arc_row(xt + cx, yt + cy, h, v, convex))
+        part_cells.append(np.array([x * GRID_H + y]))
+    hx, hy = np.nonzero(hor_acc)  # C order: hx-major, then hy
+    st = hor_acc[hx, hy]
+    p1x, p2x = 12 * hx, 12 * hx + 12
+    flip = st == -1
+    parts.append(linear_rows(np.where(flip, p2x, p1x), 12 * hy, np.where(flip, p1x, p2x), 12 * hy))
+    part_cells.append(np.floor(hx / 2).astype(np.int64) * GRID_H + np.floor((hy - 0.1 * st) / 2).astype(np.int64))
+    vx, vy = np.nonzero(ver_acc)
+    st = ver_acc[vx, vy]
+    p1y, p2y = 12 * vy + 12, 12 * vy
+    flip = st == -1
+    parts.append(linear_rows(12 * vx, np.where(flip, p2y, p1y), 12 * vx, np.where(flip, p1y, p2y)))
+    part_cells.append(np.floor((vx - 0.1 * st) / 2).astype(np.int64) * GRID_H + np.floor(vy / 2).astype(np.int64))
+    return np.concatenate(parts), np.concatenate(part_cells), hor_edge, ver_edge
 
 
 def door_segment(x: float, y: float, vertical: bool, owner: int) -> np.ndarray:
+    """(1, SEG_FIELDS) row of a door: 24 px, centred on the door, never back-facing."""
     if vertical:
-        return _linear(x, y - 12, x, y + 12, kind=1, owner=owner)
-    return _linear(x - 12, y, x + 12, y, kind=1, owner=owner)
+        return linear_rows(x, y - 12, x, y + 12, kind=1, owner=owner)
+    return linear_rows(x - 12, y, x + 12, y, kind=1, owner=owner)
 
 
-def pack_cells(cells: list[list[np.ndarray]]):
-    """CSR packing: (segments (n, SEG_FIELDS), cell_start (1101,), cell_bounds (1100, 4), cell_nonempty)."""
-    rows = [r for c in cells for r in c]
-    segs = np.array(rows, dtype=np.float64).reshape(len(rows), SEG_FIELDS)
+def pack_cells(rows: np.ndarray, cells: np.ndarray):
+    """CSR packing by cell, keeping the given order within a cell:
+    (segments (n, SEG_FIELDS), cell_start (1101,), cell_bounds (1100, 4), cell_nonempty (1100,))."""
+    order = np.argsort(cells, kind="stable")
+    segs = np.ascontiguousarray(rows[order])
+    sc = cells[order]
+    counts = np.bincount(sc, minlength=N_CELLS)
     start = np.zeros(N_CELLS + 1, dtype=np.int32)
+    start[1:] = np.cumsum(counts)
+    nonempty = (counts > 0).astype(np.int8)
     bounds = np.zeros((N_CELLS, 4), dtype=np.float64)
-    nonempty = np.zeros(N_CELLS, dtype=np.int8)
-    k = 0
-    for i, c in enumerate(cells):
-        start[i] = k
-        k += len(c)
-        if c:
-            nonempty[i] = 1
-            bounds[i, 0] = min(r[S_BX1] for r in c)
-            bounds[i, 1] = min(r[S_BY1] for r in c)
-            bounds[i, 2] = max(r[S_BX2] for r in c)
-            bounds[i, 3] = max(r[S_BY2] for r in c)
-    start[N_CELLS] = k
+    if len(segs):
+        bounds[:, 0] = np.inf
+        bounds[:, 1] = np.inf
+        bounds[:, 2] = -np.inf
+        bounds[:, 3] = -np.inf
+        np.minimum.at(bounds[:, 0], sc, segs[:, S_BX1])
+        np.minimum.at(bounds[:, 1], sc, segs[:, S_BY1])
+        np.maximum.at(bounds[:, 2], sc, segs[:, S_BX2])
+        np.maximum.at(bounds[:, 3], sc, segs[:, S_BY2])
+        bounds[nonempty == 0] = 0.0
     return segs, start, bounds, nonempty

@@ -33,7 +33,7 @@ class Level:
             names = ", ".join(f"{t} ({ENTITY_NAMES[t]})" for t in present)
             raise UnsupportedEntityError(f"{md.source}: entity type(s) not implemented by the simulator: {names}")
         self.ignored_types = present
-        cells, hor, ver = G.build_tile_geometry(md.tiles)
+        seg_rows, seg_cells, hor, ver = G.build_tile_geometry(md.tiles)
         n_exit = int(np.count_nonzero(md.entities[:, 0] == 3)) if len(md.entities) else 0
         per_key: dict[int, list[dict]] = {}
         created: list[dict] = []  # creation (file) order
@@ -155,9 +155,11 @@ class Level:
                 ent0[tail, C.E_NEXT] = i
             grid0[1, c] = i
         self.grid0 = grid0
-        for _file, i, dx, dy, vert, cell in sorted(door_rows):
-            cells[cell].append(G.door_segment(dx, dy, vert, i))
-        self.segs, self.cell_start, self.cell_bounds, self.cell_nonempty = G.pack_cells(cells)
+        doors = sorted(door_rows)  # door segments go after the tile segments of their cell, in file order
+        if doors:
+            seg_rows = np.concatenate([seg_rows] + [G.door_segment(dx, dy, v, i) for _f, i, dx, dy, v, _c in doors])
+            seg_cells = np.concatenate([seg_cells, np.array([c for *_r, c in doors], dtype=np.int64)])
+        self.segs, self.cell_start, self.cell_bounds, self.cell_nonempty = G.pack_cells(seg_rows, seg_cells)
         self.hor0 = hor.astype(np.int16)
         self.ver0 = ver.astype(np.int16)
         self.ent0 = ent0
