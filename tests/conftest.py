@@ -54,3 +54,18 @@ def make_tiny_policy(path: Path, seed: int = 0) -> Path:
 @pytest.fixture
 def tiny_policy(tmp_path) -> Path:
     return make_tiny_policy(tmp_path / "policy.zip")
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    """The real tracking stack (SeaweedFS S3 + MLflow server) in a temp folder on free loopback ports;
+    stopped at the end of the session."""
+    from npp_rl.stack import LocalStack, StackConfig, free_port_block
+
+    ports = free_port_block(6)
+    cfg = StackConfig(mlflow_port=ports[0], s3_port=ports[1], master_port=ports[2], volume_port=ports[3],
+                      filer_port=ports[4], admin_port=ports[5], bucket="npp-rl-test")
+    st = LocalStack(tmp_path_factory.mktemp("stack"), cfg)
+    st.up(timeout=120, progress=lambda m: None)
+    yield st
+    st.down(progress=lambda m: None)

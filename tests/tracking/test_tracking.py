@@ -14,22 +14,9 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from npp_rl import tracking
-from npp_rl.stack import LocalStack, StackConfig, free_port_block
 
 
 # --------------------------------------------------------------------------- backends
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory):
-    """The real stack (SeaweedFS + MLflow server) in a temp folder, on free loopback ports."""
-    ports = free_port_block(6)
-    cfg = StackConfig(mlflow_port=ports[0], s3_port=ports[1], master_port=ports[2], volume_port=ports[3],
-                      filer_port=ports[4], admin_port=ports[5], bucket="npp-rl-test")
-    st = LocalStack(tmp_path_factory.mktemp("stack"), cfg)
-    st.up(timeout=120, progress=lambda m: None)
-    yield st
-    st.down(progress=lambda m: None)
-
-
 @pytest.fixture(params=["embedded", pytest.param("stack", marks=pytest.mark.stack)])
 def backend(request, tmp_path, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
