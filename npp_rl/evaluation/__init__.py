@@ -5,6 +5,8 @@ Public API::
     EvalConfig(model, test_dataset, experiment_name="npp-rl", episodes_per_level=1,
                deterministic=True, n_envs=32, seed=0, videos=True, ...)
     evaluate(config) -> run_id           # what ``npp-rl evaluate`` calls; an ``evaluate`` MLflow run
+    evaluate_experiment(experiment_name, test_dataset, run_ids=None, skip_evaluated=True, **config)
+        -> {train_run_id: eval_run_id}   # every (or the given, or the children of a parent) training run
     resolve_model(model) -> ResolvedModel(uri, train_run_id, tags)   # run id / models:/ / runs:/
     load_suite(path, split="test") -> TestSuite   # levels, category, reference solution length
     run_episodes(policy_fn, suite, modalities, episodes_per_level=1, n_envs=32) -> [Episode]
@@ -33,6 +35,7 @@ __all__ = [
     "TestSuite",
     "bench_inference",
     "evaluate",
+    "evaluate_experiment",
     "flat_metrics",
     "load_suite",
     "log_bench",
@@ -44,7 +47,7 @@ __all__ = [
 
 
 def __getattr__(name):  # lazy: the env, torch and MLflow load only when needed
-    if name in ("EvalConfig", "evaluate", "resolve_model", "ModelNotFoundError", "load_policy"):
+    if name in ("EvalConfig", "evaluate", "evaluate_experiment", "resolve_model", "ModelNotFoundError", "load_policy"):
         from npp_rl.evaluation import evaluator
 
         return getattr(evaluator, name)

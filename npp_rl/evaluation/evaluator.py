@@ -228,3 +228,52 @@ def _jsonable(o):
     if isinstance(o, np.generic):
         return _jsonable(o.item())
     return o
+
+
+def evaluate_experiment(experiment_name: str, test_dataset: str, *, run_ids: list[str] | None = None,
+                        skip_evaluated: bool = True, **config) -> dict[str, str]:
+    """Evaluate the experiment's finished training runs (for the pipeline): ``{train_run_id: eval_run_id}``.
+
+    ``run_ids`` limits it to those runs and their child runs (a multi-architecture ``train`` returns the
+    parent's id; its children hold the models). Runs that already have a finished evaluate run are skipped
+    unless ``skip_evaluated=False``. ``config`` goes to :class:`EvalConfig` (``episodes_per_level``,
+    ``n_envs``, ``tracking_uri``...). Runs whose model cannot be loaded are reported together at the end.
+    """
+    from npp_rl import tracking
+
+    tracking.configure(config.get("tracking_uri"), quiet=True)
+    runs = tracking.find_runs(experiment_name, status="FINISHED")
+    if runs.empty:
+        raise ModelNotFoundError(f"experiment {experiment_name!r} has no finished runs to evaluate")
+    col = runs.get
+
+    def tag(name):
+        return col(f"tags.{name}", None)
+
+    step, arch, parent = tag(tracking.TAG_STEP), tag(tracking.TAG_ARCH), tag("mlflow.parentRunId")
+    train = runs[(step == "train") & arch.notna()] if arch is not None else runs.iloc[0:0]
+    if run_ids:
+        wanted = set(run_ids)
+        keep = train["run_id"].isin(wanted)
+        if parent is not None:
+            keep |= train["tags.mlflow.parentRunId"].isin(wanted)
+        train = train[keep]
+        if train.empty:
+            raise ModelNotFoundError(f"none of {sorted(wanted)} is a finished training run with an architecture "
+                                     f"(or the parent of one) in experiment {experiment_name!r}")
+    done = set()
+    if skip_evaluated and step is not None and tag(TAG_TRAIN_RUN) is not None:
+        done = set(runs.loc[step == "evaluate", f"tags.{TAG_TRAIN_RUN}"].dropna())
+    out: dict[str, str] = {}
+    failed: list[str] = []
+    for rid in train["run_id"]:
+        if rid in done:
+            continue
+        try:
+            out[rid] = evaluate(EvalConfig(model=rid, test_dataset=str(test_dataset), experiment_name=experiment_name,
+                                           **config))
+        except ModelNotFoundError as e:
+            failed.append(f"{rid}: {e}")
+    if failed:
+        print("evaluate_experiment: could not evaluate\n  " + "\n  ".join(failed), file=sys.stderr)
+    return out

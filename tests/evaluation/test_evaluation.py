@@ -126,6 +126,13 @@ def test_evaluate_run(tiny_dataset, tiny_mlp_policy, tmp_path, monkeypatch):
     m2 = client.get_run(eval2).data.metrics
     assert m2["eval/overall/success_rate"] == m["eval/overall/success_rate"]
     assert m2["eval/overall/mean_reward"] == pytest.approx(m["eval/overall/mean_reward"])
+    # the pipeline helper: already-evaluated runs are skipped; a parent id selects its children
+    from npp_rl.evaluation import evaluate_experiment
+
+    assert evaluate_experiment("eval-test", str(tiny_dataset)) == {}
+    again = evaluate_experiment("eval-test", str(tiny_dataset), run_ids=[train_id], skip_evaluated=False,
+                                videos=False, latency_samples=0, n_envs=4)
+    assert list(again) == [train_id]
     for bad in ("models:/npp-rl-nothing@champion", "0123456789abcdef0123456789abcdef", "models:/npp-rl-x/7"):
         with pytest.raises(ModelNotFoundError, match="--model"):
             evaluate(EvalConfig(model=bad, test_dataset=str(tiny_dataset), experiment_name="eval-test"))
