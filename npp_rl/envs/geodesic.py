@@ -6,7 +6,13 @@ so every 24-px corridor keeps two free columns). Distances are shortest 8-connec
 (steps 6 and 6*sqrt(2) px) through free points from the goal, computed once per level with Dijkstra.
 Points that are not free get the distance of the nearest free point plus the path into the solid (so
 the field is defined everywhere and continuous at walls), but paths never cross solid.
-Gravity is ignored: the distance is a geometric lower bound on the path length, not a plan.
+
+Gravity is respected coarsely: a move that goes *up* may only enter a *climbable* point, one at most
+``JUMP_REACH`` px above the surface below it (a jump from that surface reaches it) or within
+``WALL_REACH`` px of a wall (wall jumps climb walls). Moves down or sideways are always allowed (falling,
+air control). So the distance under a high platform is the way round by the stairs, not straight up.
+Where the goal cannot be reached under this rule (launch pads, momentum tricks), the plain geometric
+distance is used instead (:func:`distance_field` falls back by itself).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ STEP = 6
 FH, FW = 100, 176
 CLEARANCE = 8.0
 UNREACHABLE = 1e6
+JUMP_REACH = 84.0  # ninja centre: 10 px above the floor standing, about 74 px more at a full jump's apex
+WALL_REACH = 16.0
 
 
 @njit(cache=True)
@@ -57,7 +65,34 @@ def free_grid(solid: np.ndarray, clearance: float = CLEARANCE) -> np.ndarray:
 
 
 @njit(cache=True)
-def _dijkstra(free: np.ndarray, seeds_j: np.ndarray, seeds_i: np.ndarray) -> np.ndarray:
+def climbable(solid: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """(100, 176) bool: free points a ninja can rise into (see the module docstring)."""
+    H, W = solid.shape
+    out = np.zeros((FH, FW), dtype=np.bool_)
+    reach = int(JUMP_REACH)
+    wall = int(WALL_REACH)
+    for j in range(FH):
+        y = j * STEP + 3
+        for i in range(FW):
+            if not free[j, i]:
+                continue
+            x = i * STEP + 3
+            ok = False
+            for yy in range(y, min(y + reach + 1, H)):
+                if solid[yy, x]:
+                    ok = True
+                    break
+            if not ok:
+                for xx in range(max(x - wall, 0), min(x + wall + 1, W)):
+                    if solid[y, xx]:
+                        ok = True
+                        break
+            out[j, i] = ok
+    return out
+
+
+@njit(cache=True)
+def _dijkstra(free: np.ndarray, seeds_j: np.ndarray, seeds_i: np.ndarray, climb: np.ndarray) -> np.ndarray:
     H, W = free.shape
     dist = np.full((H, W), UNREACHABLE, dtype=np.float64)
     heap = [(0.0, 0)]
@@ -84,6 +119,8 @@ def _dijkstra(free: np.ndarray, seeds_j: np.ndarray, seeds_i: np.ndarray) -> np.
             nfree = free[nj, ni]
             if nfree and not src_free:
                 continue  # never leave solid into free space (no paths through walls)
+            if nfree and dj[k] > 0 and not climb[j, i]:
+                continue  # the forward move (nj, ni) -> (j, i) goes up into a point out of reach
             if nfree and dj[k] != 0 and di[k] != 0:
                 # no diagonal corner cutting between free points
                 if not (free[j, ni] and free[nj, i]):
@@ -95,11 +132,14 @@ def _dijkstra(free: np.ndarray, seeds_j: np.ndarray, seeds_i: np.ndarray) -> np.
     return dist
 
 
-def distance_field(free: np.ndarray, goals_xy, reach: float) -> np.ndarray:
+def distance_field(free: np.ndarray, goals_xy, reach: float, climb: np.ndarray | None = None,
+                   start=None) -> np.ndarray:
     """(100, 176) float32 px distance to the nearest goal for every grid point.
 
     Seeds: the free points within ``reach`` px of a goal (touching distance); when a goal has none,
-    its nearest free point. Unreachable points get ``UNREACHABLE``.
+    its nearest free point. ``climb``: the climbable grid (None = ignore gravity); when the point
+    ``start`` (x, y) cannot reach the goal with it, the field is recomputed without. Unreachable
+    points get ``UNREACHABLE``.
     """
     ys = np.arange(FH) * STEP + 3.0
     xs = np.arange(FW) * STEP + 3.0
@@ -116,8 +156,14 @@ def distance_field(free: np.ndarray, goals_xy, reach: float) -> np.ndarray:
         si.append(fi[near])
     if not sj:
         return np.full((FH, FW), UNREACHABLE, dtype=np.float32)
-    dist = _dijkstra(free, np.concatenate(sj).astype(np.int64), np.concatenate(si).astype(np.int64))
-    return dist.astype(np.float32)
+    seeds_j = np.concatenate(sj).astype(np.int64)
+    seeds_i = np.concatenate(si).astype(np.int64)
+    if climb is None:
+        return _dijkstra(free, seeds_j, seeds_i, np.ones_like(free)).astype(np.float32)
+    dist = _dijkstra(free, seeds_j, seeds_i, climb).astype(np.float32)
+    if start is not None and sample(dist, float(start[0]), float(start[1])) >= UNREACHABLE:
+        dist = _dijkstra(free, seeds_j, seeds_i, np.ones_like(free)).astype(np.float32)
+    return dist
 
 
 @njit(cache=True)

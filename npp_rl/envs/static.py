@@ -95,11 +95,16 @@ def _plan(layout: LevelLayout, solid: np.ndarray, free_open: np.ndarray):
     def free_for(closed):
         key = frozenset(closed)
         if key not in cache:
-            cache[key] = free_open if not closed else geodesic.free_grid(_door_mask(solid, [door[d] for d in closed]))
+            if closed:
+                s2 = _door_mask(solid, [door[d] for d in closed])
+                f2 = geodesic.free_grid(s2)
+            else:
+                s2, f2 = solid, free_open
+            cache[key] = (f2, geodesic.climbable(s2, f2))
         return cache[key]
 
-    def field(free, x, y, reach):
-        return geodesic.distance_field(free, [(x, y)], reach)
+    def field(fc, x, y, reach, start):
+        return geodesic.distance_field(fc[0], [(x, y)], reach, climb=fc[1], start=start)
 
     goals = []
     pos = layout.spawn
@@ -108,18 +113,18 @@ def _plan(layout: LevelLayout, solid: np.ndarray, free_open: np.ndarray):
     for row, kind, rad in targets:
         gx, gy = float(layout.ent_x[row]), float(layout.ent_y[row])
         for _ in range(len(locked) + 1):
-            free = free_for(closed)
-            f = field(free, gx, gy, NINJA_RADIUS + rad)
+            fc = free_for(closed)
+            f = field(fc, gx, gy, NINJA_RADIUS + rad, pos)
             if geodesic.sample(f, *pos) < geodesic.UNREACHABLE or not closed:
                 break
             best = None
             for d in sorted(closed):
-                fd = field(free, layout.ent_x[d], layout.ent_y[d], NINJA_RADIUS + DOOR_SWITCH_RADIUS)
+                fd = field(fc, layout.ent_x[d], layout.ent_y[d], NINJA_RADIUS + DOOR_SWITCH_RADIUS, pos)
                 dd = geodesic.sample(fd, *pos)
                 if dd < geodesic.UNREACHABLE and (best is None or dd < best[0]):
                     best = (dd, d, fd)
             if best is None:  # no door switch helps: plan through the doors
-                f = field(free_open, gx, gy, NINJA_RADIUS + rad)
+                f = field(free_for(set()), gx, gy, NINJA_RADIUS + rad, pos)
                 break
             _, d, fd = best
             goals.append((d, GOAL_DOOR, float(layout.ent_x[d]), float(layout.ent_y[d]), fd))

@@ -119,3 +119,24 @@ def test_mines_merge_when_over_budget():
     mines = g.node_type == spec.NODE_TYPE_ID["mine"]
     assert 0 < mines.sum() < 300
     assert (g.row_node[:300, 0] >= 0).all()  # every mine feeds some node
+
+
+def test_geodesic_respects_jump_reach():
+    """Under a platform far above the floor the way up is round by the stairs, not straight up."""
+    tiles = np.ones((25, 44), np.uint8)
+    tiles[1:-1, 1:-1] = 0
+    tiles[10, 10:20] = 1  # a platform 14 cells above the floor (row 23 is the floor row above the border)
+    for k in range(4):  # a staircase on the right: one step per 2 cells up
+        tiles[22 - 2 * (k + 1), 24 + 2 * k : 26 + 2 * k] = 1
+    solid = solid_mask(tiles)
+    free = geodesic.free_grid(solid)
+    climb = geodesic.climbable(solid, free)
+    goal = (15 * 24 + 12, 10 * 24 - 12)  # on top of the platform
+    flat = geodesic.distance_field(free, [goal], 16.0)
+    grav = geodesic.distance_field(free, [goal], 16.0, climb=climb)
+    below = (15 * 24 + 12, 23 * 24 - 12)  # standing on the floor under it
+    assert grav[grav < geodesic.UNREACHABLE].size > 0
+    assert geodesic.sample(grav, *below) > geodesic.sample(flat, *below) + 100
+    # with no way up at all the field falls back to the plain geometric distance
+    lone = geodesic.distance_field(free, [(500.0, 100.0)], 16.0, climb=np.zeros_like(free), start=below)
+    assert geodesic.sample(lone, *below) < geodesic.UNREACHABLE
