@@ -1,41 +1,50 @@
 """Where a frame's time goes (for ``sim bench``): collision, entities, the rest.
 
-A timed copy of :func:`npp_rl.sim.core.tick_world` calls the same phase functions and reads the thread's CPU clock
-(``clock_gettime(CLOCK_THREAD_CPUTIME_ID)`` through ctypes) between them; the clock's own cost (a system call,
-~0.5 us, about one frame of work) is measured and subtracted, so the split is an estimate (+-5 points).
+A timed copy of :func:`npp_rl.sim.core.tick_world` calls the same phase functions and reads the CPU's cycle
+counter (``llvm.readcyclecounter``, i.e. rdtsc: a few ns) between them. Frames with an interval longer than
+50 us are dropped (the process was preempted: the machine is shared); the counter's own cost is measured and
+subtracted.
 * ``collision``: the collision substeps (physical entity pushes + tile sweep and depenetration) and the
   post-collision wall/impact pass;
 * ``entities``: entity move/think and the logical entity collisions (mines, gold, switches, doors, ...);
-* ``overhead``: integration, input decoding, ninja think, the per-frame loop and dispatch.
+* ``overhead``: integration, input decoding, ninja think, the per-frame loop.
 """
 
 from __future__ import annotations
 
-import ctypes
 import time
 
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from npp_rl.sim import core as C
 
-_libc = ctypes.CDLL(None)
-_clock_gettime = _libc.clock_gettime
-_clock_gettime.argtypes = [ctypes.c_int, ctypes.c_void_p]
-_clock_gettime.restype = ctypes.c_int
-_CLOCK = 3  # CLOCK_THREAD_CPUTIME_ID: the machine is shared, wall-clock intervals would include preemption
+
+@intrinsic
+def _cycles(typingctx):
+    sig = types.uint64()
+
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(ir.IntType(64), [])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
+        return builder.call(fn, [])
+
+    return sig, codegen
 
 
 @njit
-def _now(buf):
-    _clock_gettime(_CLOCK, buf.ctypes)
-    return buf[0] * 1_000_000_000 + buf[1]
+def _now():
+    return np.int64(_cycles())
 
 
 @njit
 def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb, cne, dbc, sbuf, elist, egrid,
-               acc, buf):
+               acc, limit):
     frames = 0
+    dropped = 0
     for w in range(nin_all.shape[0]):
         nin = nin_all[w]
         ent = ent_all[w]
@@ -45,39 +54,48 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
         for f in range(inputs.shape[1]):
             if nin[C.N_STATE] >= 6:
                 break
-            t0 = _now(buf)
+            o = np.int64(0)
+            e = np.int64(0)
+            c = np.int64(0)
+            t0 = _now()
             C.set_inputs(nin, inputs[w, f])
-            t1 = _now(buf)
+            t1 = _now()
             C.entity_phase(nin, ent, grid, ne, w, hor, ver, lv, seg, cs, csg, cb, cne, sbuf, dbc[lv])
-            t2 = _now(buf)
-            acc[0] += t1 - t0
-            acc[1] += t2 - t1
+            t2 = _now()
+            o += t1 - t0
+            e += t2 - t1
             st = nin[C.N_STATE]
             if st != 9:
                 if st != 6:
-                    t0 = _now(buf)
+                    t0 = _now()
                     m = C.integrate_and_prepare(nin, ent, grid, elist)
-                    t1 = _now(buf)
+                    t1 = _now()
                     C.collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, lv, sbuf)
-                    t2 = _now(buf)
+                    t2 = _now()
                     wn = C._logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
-                    t3 = _now(buf)
+                    t3 = _now()
                     C._post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wn)
-                    t4 = _now(buf)
-                    acc[0] += t1 - t0
-                    acc[2] += t2 - t1
-                    acc[1] += t3 - t2
-                    acc[2] += t4 - t3
-                t0 = _now(buf)
+                    t4 = _now()
+                    o += t1 - t0
+                    c += t2 - t1
+                    e += t3 - t2
+                    c += t4 - t3
+                t0 = _now()
                 C._think(nin)
-                acc[0] += _now(buf) - t0
+                o += _now() - t0
             frames += 1
-    # clock cost: 9 readings per frame pair-wise ~ one (now - now) per interval
-    tc = _now(buf)
+            if o + e + c > limit:
+                dropped += 1
+                continue
+            acc[0] += o
+            acc[1] += e
+            acc[2] += c
+            acc[4] += 1
+    tc = _now()
     for _ in range(10000):
-        _now(buf)
-    acc[3] = (_now(buf) - tc) / 10001.0
-    return frames
+        _now()
+    acc[3] = (_now() - tc) / 10001.0
+    return frames, dropped
 
 
 def time_split(maps, rng, n_worlds: int = 64, frames: int = 400) -> dict:
@@ -86,26 +104,33 @@ def time_split(maps, rng, n_worlds: int = 64, frames: int = 400) -> dict:
 
     seqs = np.stack([_random_inputs(rng, frames) for _ in range(n_worlds)])
     b = BatchSim(maps, n_worlds=n_worlds)
-    acc = np.zeros(4)
-    buf = np.zeros(2, dtype=np.int64)
-    _timed_run(np.ascontiguousarray(seqs[:, :2]), *b._args(), acc, buf)
+    acc = np.zeros(5)
+    _now()  # compile before calibrating the counter's rate
+    c0 = _now()
+    t = time.perf_counter()
+    time.sleep(0.05)
+    hz = (_now() - c0) / (time.perf_counter() - t)
+    limit = np.int64(50e-6 * hz)
+    _timed_run(np.ascontiguousarray(seqs[:, :2]), *b._args(), acc, limit)
     b.reset()
     acc[:] = 0
-    t = time.perf_counter()
-    n = _timed_run(seqs, *b._args(), acc, buf)
-    wall = time.perf_counter() - t
+    n, dropped = _timed_run(seqs, *b._args(), acc, limit)
+    kept = max(acc[4], 1.0)
     clock = acc[3]
-    # each interval includes about one clock reading; remove it (7 intervals per live frame)
-    over, ent, coll = (max(acc[0] - 3 * n * clock, 0.0), max(acc[1] - 2 * n * clock, 0.0),
-                       max(acc[2] - 2 * n * clock, 0.0))
+    # every interval holds about one counter read: remove it (3 overhead, 2 entity, 2 collision intervals)
+    over = max(acc[0] - 3 * kept * clock, 0.0)
+    ent = max(acc[1] - 2 * kept * clock, 0.0)
+    coll = max(acc[2] - 2 * kept * clock, 0.0)
     tot = over + ent + coll
     return {
         "collision": round(float(coll / tot), 3),
         "entities": round(float(ent / tot), 3),
         "overhead": round(float(over / tot), 3),
+        "ns_per_frame": round(float(tot / kept / hz * 1e9), 1),
         "frames": int(n),
-        "clock_ns": round(float(clock), 1),
-        "method": "timed copy of the frame step (clock_gettime between phases, clock cost subtracted); "
-                  "collision = substeps + wall/impact pass, entities = move/think + logical collisions",
-        "wall_s": round(wall, 3),
+        "frames_dropped_preempted": int(dropped),
+        "counter_cost_ns": round(float(clock / hz * 1e9), 1),
+        "method": "timed copy of the frame step (cycle counter between phases, its cost subtracted, preempted "
+                  "frames dropped); collision = substeps + wall/impact pass, entities = move/think + logical "
+                  "collisions, overhead = integration, input, ninja think, loop",
     }
