@@ -35,6 +35,10 @@ warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` met
 class PolicyPyfunc(mlflow.pyfunc.PythonModel):
     """pyfunc wrapper around an SB3 policy zip."""
 
+    # inputs are validated against the policy's observation space in ``_to_obs``; MLflow's type-hint
+    # validation would only warn ("Add type hints ...") on every import
+    _skip_type_hint_validation = True
+
     def load_context(self, context) -> None:
         self._load(context.artifacts[POLICY_ARTIFACT])
 
