@@ -77,3 +77,12 @@ def test_every_category_solvable(category):
             assert verify(g.map, res.inputs) == ("won", len(res.inputs))
             solved += 1
     assert solved >= 3
+
+
+def test_backend_copies_only_per_world_state():
+    from npp_rl.levels.solver import SimBackend
+
+    md = generate("medium", 2).map  # 432 tile segments: as many as the solver's worlds
+    be = SimBackend(md, 432)
+    assert {"ninja", "entities", "n_entities", "hor", "ver"} <= set(be.state_names)
+    assert "seg" not in be.state_names and "cell_segs" not in be.state_names
