@@ -51,7 +51,7 @@ def test_layout_and_manifest(tiny):
         assert rec["seed"] is not None and rec["generator_version"]
         assert len(rec["sha256"]) == 64
     assert ds.categories("test") == CATS
-    for cat, st in report["categories"].items():
+    for _cat, st in report["categories"].items():
         assert st["kept"] == 2 and 0 < st["solve_rate"] <= 1
 
 
