@@ -210,6 +210,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tracking-uri", default=None)
     ap.add_argument("--output-dir", default=".npp-rl/pretrain")
     ap.add_argument("--out", default="docs/pretraining")
+    ap.add_argument("--append", action="store_true",
+                    help="keep the results already in OUT/bc_report.json and skip combinations done there")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -217,9 +219,12 @@ def main(argv=None) -> int:
     if args.solve_aligned:
         print(f"aligned solutions: {solve_aligned(args.levels, args.solve_aligned)}", file=sys.stderr)
         sets["aligned"] = args.solve_aligned
-    results = {}
+    report = out / "bc_report.json"
+    results = json.loads(report.read_text()) if args.append and report.is_file() else {}
     for arch, (set_name, replay_dir) in [(a, s) for a in args.architectures for s in sets.items()]:
         key = f"{arch} [{set_name}]"
+        if key in results:
+            continue
         cfg = PretrainConfig(architecture=arch, replay_data_dir=replay_dir, bc_epochs=args.bc_epochs,
                              bc_batch_size=args.bc_batch_size, seed=args.seed, experiment_name=args.experiment_name,
                              tracking_uri=args.tracking_uri, output_dir=args.output_dir)
@@ -244,10 +249,14 @@ def main(argv=None) -> int:
         results[key]["test_success"] = evaluate_bc(run_id, arch, args.levels, Path(args.output_dir),
                                                     args.episodes_per_level)
         print(f"{key}: test success {json.dumps(results[key]['test_success'])}", file=sys.stderr)
-    (out / "bc_report.json").write_text(json.dumps(results, indent=1))
+        report.write_text(json.dumps(results, indent=1))  # after every combination: a kill loses one at most
+    report.write_text(json.dumps(results, indent=1))
     plot_val_accuracy(results, out / "bc_val_accuracy.png")
     plot_test_success(results, out / "bc_test_success.png")
     for r in results.values():
+        if r.get("figures_logged"):
+            continue
+        r["figures_logged"] = True
         with mlflow.start_run(run_id=r["run_id"]):
             for f in ("bc_val_accuracy.png", "bc_test_success.png", "bc_report.json"):
                 mlflow.log_artifact(str(out / f), "report")
