@@ -7,10 +7,11 @@ environment (so graph sizes and images are typical). On CPU the figures are for 
 threads (default 1: one request per core is how a server scales); on CUDA the same with
 ``torch.cuda.synchronize`` around each call.
 
-Memory: on CUDA ``torch.cuda.max_memory_allocated`` during the batch-64 passes; on CPU the growth of
-the process's peak resident set (``ru_maxrss``) while building the policy and running batch 64. The
-CPU figure is only meaningful for the first architectures measured in a process (the peak never goes
-down); ``isolate=True`` measures each architecture in its own subprocess to make it exact.
+Memory: on CUDA ``torch.cuda.max_memory_allocated`` during the batch-64 passes; on CPU the peak
+resident set while building the policy and running it, above the resident set before: on Linux the
+kernel's peak counter is reset first (``/proc/self/clear_refs``) and read back from ``VmHWM``; elsewhere
+the growth of ``ru_maxrss`` (only meaningful for the first architecture of a process, hence
+``isolate=True``: each architecture in its own subprocess).
 """
 
 from __future__ import annotations
@@ -51,6 +52,43 @@ class BenchConfig:
 def _maxrss_mb() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 1024.0 if sys.platform != "darwin" else r / 2**20
+
+
+def _proc_status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS counter (Linux >= 4.0); False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _proc_status_mb("VmHWM") is not None
+    except OSError:
+        return False
+
+
+class _PeakRss:
+    """Peak resident set (MiB) above the resident set at the start of the ``with`` block."""
+
+    def __enter__(self):
+        self.exact = _reset_peak_rss()
+        self.start = _proc_status_mb("VmRSS") if self.exact else _maxrss_mb()
+        return self
+
+    def peak_mb(self) -> float:
+        now = _proc_status_mb("VmHWM") if self.exact else _maxrss_mb()
+        return max(0.0, (now or 0.0) - (self.start or 0.0))
+
+    def __exit__(self, *exc):
+        return False
 
 
 def sample_observations(modalities, n: int = 64, seed: int = 0) -> dict[str, np.ndarray]:
@@ -94,7 +132,7 @@ def bench_architecture(arch: str, config: BenchConfig, obs: dict | None = None) 
     space = observation_space(spec.modalities)
     if obs is None:
         obs = sample_observations(spec.modalities, max(config.batch_sizes))
-    rss0 = _maxrss_mb()
+    mem = _PeakRss().__enter__()
     policy = build_policy(arch, space)
     policy.set_training_mode(False)
     res: dict = {"architecture": arch, "modalities": list(spec.modalities),
@@ -127,7 +165,8 @@ def bench_architecture(arch: str, config: BenchConfig, obs: dict | None = None) 
             figures["peak_memory_mb"] = torch.cuda.max_memory_allocated() / 2**20
             figures["device_name"] = torch.cuda.get_device_name()
         else:
-            figures["peak_memory_mb"] = max(0.0, _maxrss_mb() - rss0)
+            figures["peak_memory_mb"] = mem.peak_mb()
+            figures["peak_memory_exact"] = mem.exact
         figures["meets_target"] = figures.get("latency_ms_b1_p50", 1e9) < config.target_ms if dev == "cpu" else None
         res[dev] = figures
         policy.to("cpu")
