@@ -14,6 +14,15 @@ from stable_baselines3.common.logger import KVWriter
 from npp_rl.training import checkpoint as C
 from npp_rl.training import distributed as D
 
+#: While the tracking server is unreachable, journaled metrics are retried this often (seconds).
+OUTAGE_RETRY_S = 60.0
+
+#: MLflow HTTP defaults for training processes (unless set by the user): fail a call within seconds
+#: instead of MLflow's default of 7 retries with exponential backoff (minutes), so that a server
+#: outage costs a few seconds per retry and training goes on; metrics stay in the journal.
+MLFLOW_HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                        "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+
 
 def metric_name(key: str) -> str:
     """SB3 logger keys -> npp-rl namespaces (``time/fps`` -> ``perf/fps_rank``, ``time/*`` -> ``perf/*``)."""
@@ -44,6 +53,8 @@ class MlflowWriter(KVWriter):
             out["perf/fps"] = out["perf/fps_rank"] * self.world
         if out:
             self.log.log_metrics(out, step=int(step) * self.world)
+            # while the server is away, try to deliver (a blocking call) only once a minute
+            self.log.flush_every = 5.0 if getattr(self.log, "connected", True) else OUTAGE_RETRY_S
 
     def close(self) -> None:
         self.log.flush()
@@ -136,7 +147,8 @@ class NppTrainingCallback(BaseCallback):
         if self._next_eval is not None and g >= self._next_eval:
             self.run_eval()
             self._next_eval = (g // self.eval_freq + 1) * self.eval_freq
-        if self.tb_sync is not None and time.monotonic() - self._tb_last > self.tb_every:
+        if self.tb_sync is not None and time.monotonic() - self._tb_last > self.tb_every \
+                and getattr(self.metrics, "connected", True):
             self._tb_last = time.monotonic()
             self.sync_tensorboard()
         return True

@@ -17,7 +17,7 @@ from npp_rl.models.policy import load_policy_weights, policy_kwargs
 from npp_rl.models.registry import get_architecture
 from npp_rl.training import checkpoint as C
 from npp_rl.training import distributed as D
-from npp_rl.training.callbacks import MlflowWriter, NppTrainingCallback
+from npp_rl.training.callbacks import MLFLOW_HTTP_DEFAULTS, MlflowWriter, NppTrainingCallback
 from npp_rl.training.config import TrainConfig, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
 from npp_rl.training.ppo import NppPPO, configure_torch
@@ -78,6 +78,8 @@ def train(config: TrainConfig, env_factory=None) -> str:
     """
     from npp_rl import tracking
 
+    for key, value in MLFLOW_HTTP_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     info = D.init_distributed("cuda" if config.device.startswith("cuda") or
                               (config.device == "auto" and torch.cuda.is_available()) else "cpu")
     _set_threads(config, info)
@@ -111,7 +113,6 @@ def train(config: TrainConfig, env_factory=None) -> str:
 
 def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: str | None) -> str:
     """One architecture = one run (new, or the run named by ``config.resume_from``)."""
-    import mlflow
 
     from npp_rl import tracking
 
