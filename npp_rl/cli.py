@@ -131,8 +131,12 @@ def _category_summary(report: dict) -> None:
               help="Solver budget per candidate level (search iterations).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the generation report as JSON.")
+@click.option("--experiment-name", default=None,
+              help="Record the dataset as a generate_levels MLflow run in this experiment "
+                   "(automatic under `mlflow run`).")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
 def levels_generate(out, train_per_category, test_per_category, seed, categories, max_iterations, overwrite,
-                    as_json) -> None:
+                    as_json, experiment_name, tracking_uri) -> None:
     """Generate solver-verified levels per category: DIR/{train,test}/<category>/<id>.npplevel + solutions."""
     import json as _json
 
@@ -141,6 +145,14 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
 
     cats = [c.strip() for c in categories.split(",") if c.strip()]
     total = (train_per_category + test_per_category) * len(cats)
+    track = bool(experiment_name or os.environ.get("MLFLOW_RUN_ID"))
+    if track:  # check the tracking target before any work starts
+        from npp_rl import tracking
+
+        try:
+            tracking.configure(tracking_uri)
+        except tracking.TrackingError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         with click.progressbar(length=total, label="generating", show_pos=True, file=sys.stderr) as bar:
             ds, report = generate_dataset(out, train_per_category, test_per_category, seed, cats,
@@ -148,6 +160,13 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
                                           progress=_progress_cb(bar), overwrite=overwrite)
     except (DatasetError, ValueError) as e:
         raise click.ClickException(str(e)) from None
+    if track:
+        from npp_rl.pipeline import log_levels_run
+
+        settings = {"train_per_category": train_per_category, "test_per_category": test_per_category,
+                    "seed": seed, "categories": cats, "max_iterations": max_iterations}
+        run_id = log_levels_run(experiment_name or "npp-rl", out, settings, report)
+        click.echo(f"generate_levels run: {run_id}", err=True)
     if as_json:
         click.echo(_json.dumps(report))
         return

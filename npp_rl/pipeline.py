@@ -113,15 +113,20 @@ def _dataset(cfg: PipelineConfig):
     return ds, report, time.monotonic() - t0
 
 
-def _levels_run(cfg: PipelineConfig, ds, report, seconds: float) -> str:
+def log_levels_run(experiment_name: str, data_dir: str | Path, settings: dict, report: dict | None = None,
+                   seconds: float = 0.0) -> str:
+    """Record a level dataset as a ``generate_levels`` run: manifest, counts per split and category,
+    the generation report, tagged with the dataset's content hash. Returns the run id."""
     import mlflow
 
     from npp_rl import tracking
+    from npp_rl.levels import load_dataset
 
-    with tracking.start_run(cfg.experiment_name, step="generate_levels", run_name="generate_levels",
-                            config=cfg.levels, seed=cfg.levels.get("seed"),
+    ds = load_dataset(data_dir, verify_checksums=False)
+    with tracking.start_run(experiment_name, step="generate_levels", run_name="generate_levels",
+                            config=settings, seed=settings.get("seed"),
                             tags={tracking.TAG_DATASET: ds.content_hash}) as run:
-        mlflow.log_artifact(str(Path(cfg.data_dir) / "manifest.json"))
+        mlflow.log_artifact(str(Path(data_dir) / "manifest.json"))
         counts: dict[str, int] = {}
         for e in ds.entries:
             key = f"levels/{e.split}/{e.category}"
@@ -129,7 +134,7 @@ def _levels_run(cfg: PipelineConfig, ds, report, seconds: float) -> str:
         mlflow.log_metrics({k: float(v) for k, v in counts.items()})
         if report:
             mlflow.log_dict(report, "generation_report.json")
-            mlflow.log_metric("perf/generation_s", seconds)
+            mlflow.log_metric("perf/generation_s", seconds or float(report.get("seconds", 0.0)))
         return run.info.run_id
 
 
@@ -168,7 +173,8 @@ def run_pipeline(cfg: PipelineConfig) -> str:
              f"{2 if cfg.test_pretraining else 1} conditions x {len(cfg.seeds)} seeds; tracking "
              f"{mlflow.get_tracking_uri()}")
         ds, report, secs = _dataset(cfg)
-        child("generate_levels", _levels_run(cfg, ds, report, secs), dataset=str(cfg.data_dir),
+        child("generate_levels", log_levels_run(cfg.experiment_name, cfg.data_dir, cfg.levels, report, secs),
+              dataset=str(cfg.data_dir),
               content_hash=ds.content_hash)
 
         train_runs: list[tuple[str, str, str, int]] = []  # (arch, condition, run id, seed)
