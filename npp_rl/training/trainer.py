@@ -177,12 +177,22 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
         from contextlib import nullcontext
 
         ctx = nullcontext()
-    with ctx as run:
-        if info.is_main:
-            run_id = run.info.run_id
-        run_id = D.broadcast_object(run_id)
-        out = Path(config.output_dir) / run_id
-        return _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved)
+    finished = False
+    try:
+        with ctx as run:
+            if info.is_main:
+                run_id = run.info.run_id
+            run_id = D.broadcast_object(run_id)
+            out = Path(config.output_dir) / run_id
+            _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved)
+            finished = True
+    except Exception as e:
+        if not finished or not info.is_main:
+            raise
+        # training and the local files are complete; only closing the run on the server failed
+        print(f"run {run_id}: training finished, but marking the run FINISHED failed ({type(e).__name__}); "
+              f"resume it with --resume-from {run_id} when the server is back", file=sys.stderr)
+    return run_id
 
 
 def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local, ckpt_meta, resolved) -> str:
@@ -237,9 +247,14 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
         (out / "summary.json").write_text(json.dumps(
             {"run_id": run_id, "architecture": arch, "global_steps": cb.global_step(), "wall_s": wall,
              "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval}, indent=2))
+        # the server may be away right now: give it up to ~2 minutes before giving up on delivery
+        delivered = metrics.close(retries=12, wait=10.0)
         if config.register:
             _log_final_policy(policy_zip, arch, config, run_id)
-        metrics.close()
+        if not delivered:
+            print(f"training finished but the tracking server is unreachable; metrics are journaled in "
+                  f"{metrics.journal}. Run `npp-rl train --resume-from {run_id} ...` (same --total-timesteps) "
+                  "when it is back to deliver them and log the policy.", file=sys.stderr)
     D.barrier()
     return run_id
 
