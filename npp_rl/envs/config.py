@@ -22,8 +22,8 @@ class RewardConfig:
     time_per_frame: float = -0.0001
     """Added for every simulated frame (x4 per step at frame skip 4): a small cost of time."""
     shaping_weight: float = 1.0
-    """Scale of the potential: Phi(s) = -shaping_weight * remaining geodesic path / level path length
-    (remaining path = to the switch then to the exit; 1.0 at the spawn for a typical level)."""
+    """Scale of the potential: Phi(s) = shaping_weight * max(0, 1 - remaining geodesic path / level path
+    length) (remaining path = to the switch then to the exit; ~0 at the spawn, shaping_weight at the exit)."""
     gamma: float = 0.99
     """Discount used in the shaping term F = gamma * Phi(s') - Phi(s); set it to the agent's gamma."""
     shaping: bool = True

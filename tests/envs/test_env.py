@@ -101,10 +101,26 @@ def test_scripted_win_reward_sum(simple_walk):
     expected = cfg.win + cfg.switch + cfg.time_per_frame * frames + sum(
         cfg.gamma * phis[t + 1] - phis[t] for t in range(T))
     assert sum(rewards) == pytest.approx(expected, abs=1e-5)
-    # gamma = 1: shaping telescopes to Phi(end) - Phi(start); Phi(start) = -1 by construction, Phi(exit) ~ 0
+    # gamma = 1: shaping telescopes to Phi(end) - Phi(start); Phi(start) = 0 by construction, Phi(exit) ~ 1
     assert sum(shaping) == pytest.approx(phis[-1] - phis[0], abs=1e-5)
-    assert phis[0] == pytest.approx(-1.0, abs=0.05)
-    assert abs(phis[-1]) < 0.1
+    assert phis[0] == pytest.approx(0.0, abs=0.05)
+    assert phis[-1] == pytest.approx(1.0, abs=0.1)
+
+
+def test_standing_still_never_earns_reward(simple_walk):
+    """With gamma < 1 the shaping drift (gamma - 1) * Phi is never positive: idling cannot out-earn a win."""
+    cfg = RewardConfig()
+    env = NppEnv([simple_walk], observation_modalities=("game_state",), reward=cfg)
+    env.reset()
+    total, steps = 0.0, 0
+    while True:
+        _, r, term, trunc, _ = env.step(0)
+        assert r <= 1e-12
+        total += r
+        steps += 1
+        if term or trunc:
+            break
+    assert trunc and total < 0
 
 
 def test_shaping_telescopes_with_gamma(all_maps):
