@@ -109,6 +109,7 @@ class ResilientLogger:
         self._last_flush = 0.0
         self.failures = 0
         self.connected = True
+        self._retry_at = 0.0  # while the server is away, back off (5 s doubling to 60 s) between tries
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
         ts = int(time.time() * 1000)
@@ -116,7 +117,8 @@ class ResilientLogger:
             for k, v in metrics.items():
                 if v is not None:
                     f.write(json.dumps({"k": k, "v": float(v), "t": ts, "s": int(step)}) + "\n")
-        if time.monotonic() - self._last_flush >= self.flush_every:
+        now = time.monotonic()
+        if now - self._last_flush >= self.flush_every and now >= self._retry_at:
             self.flush()
 
     def flush(self) -> bool:
@@ -138,6 +140,7 @@ class ResilientLogger:
                 self.journal.write_text("".join(json.dumps(r) + "\n" for r in rest))
         except Exception as exc:
             self.failures += 1
+            self._retry_at = time.monotonic() + min(60.0, 5.0 * 2 ** min(self.failures - 1, 4))
             if self.connected:
                 print(f"tracking server unreachable ({type(exc).__name__}); metrics kept in {self.journal} "
                       "and sent when it is back", file=sys.stderr)
@@ -146,6 +149,8 @@ class ResilientLogger:
         if not self.connected:
             print("tracking server back; journal flushed", file=sys.stderr)
         self.connected = True
+        self.failures = 0
+        self._retry_at = 0.0
         self.journal.unlink(missing_ok=True)
         return True
 

@@ -174,7 +174,9 @@ def test_resilient_logger_keeps_metrics_while_server_is_away(backend, tmp_path):
     finally:
         os.environ.pop(ev.MLFLOW_HTTP_REQUEST_MAX_RETRIES.name)
         os.environ.pop(ev.MLFLOW_HTTP_REQUEST_TIMEOUT.name)
+    assert logger._retry_at > 0  # backing off: the next metrics do not wait on a dead server
     logger.client = good  # the server is back
+    logger._retry_at = 0.0
     logger.log_metrics({"train/x": 3.0}, step=3)
     assert logger.connected and not logger.journal.exists()
     assert [m.value for m in good.get_metric_history(run_id, "train/x")] == [0.0, 1.0, 2.0, 3.0]
