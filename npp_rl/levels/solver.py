@@ -29,7 +29,7 @@ from npp_rl.sim.replay import Replay
 
 from . import geodesic as geo
 
-SOLVER_VERSION = "1.0"
+SOLVER_VERSION = "1.1"
 
 # macro-actions: input byte per frame (bit0 jump, bit1 right, bit2 left); "press" variants release jump for
 # one frame first so that a new jump (or wall jump) is triggered even when jump was already held.
@@ -46,8 +46,23 @@ _MACRO_PATTERNS = (
 )
 
 
-def macro_table(k: int) -> np.ndarray:
-    """uint8 (len(MACROS), k): the input bytes of each macro-action."""
+#: the environment's Discrete(6) actions as input bytes (npp_rl.envs.spec.ACTIONS: noop, left, right, jump,
+#: jump+left, jump+right), each held for a whole macro.
+_ENV_ACTION_INPUTS = (0, 4, 2, 1, 5, 3)
+ACTION_SETS = ("auto", "env", "macros")
+
+
+def macro_table(k: int, action_set: str = "macros") -> np.ndarray:
+    """uint8 (n_macros, k): the input bytes of each macro-action.
+
+    ``env``: the six environment actions, each held for all k frames; with k = the env's frame skip a
+    solution is exactly a sequence of env actions (what behavioural cloning needs: no window whose input
+    changes midway). ``macros``: the nine patterns above, whose "press" variants release jump for a frame.
+    """
+    if action_set == "env":
+        return np.repeat(np.asarray(_ENV_ACTION_INPUTS, np.uint8)[:, None], k, axis=1)
+    if action_set != "macros":
+        raise ValueError(f"unknown solver action set {action_set!r}; expected one of {', '.join(ACTION_SETS)}")
     out = np.empty((len(_MACRO_PATTERNS), k), dtype=np.uint8)
     for a, (_, first, rest) in enumerate(_MACRO_PATTERNS):
         out[a, 0] = first
@@ -61,8 +76,13 @@ class SolverConfig:
     """Open nodes expanded per iteration (each into every macro-action)."""
     frontier: int = 6000
     """Open nodes kept; the worst are dropped beyond this."""
+    action_set: str = "auto"
+    """``env``: the environment's six actions held for ``macro_frames`` frames (solutions are exact
+    env-action sequences, so BC labels replay to a win); ``macros``: nine jump press/hold patterns of
+    ``macro_frames`` frames (finer jump timing, but windows whose input changes midway); ``auto``:
+    ``env`` with 4-frame macros first, then ``macros`` with ``macro_frames`` if that fails."""
     macro_frames: int = 6
-    """Frames each macro-action lasts."""
+    """Frames each macro-action lasts (``macros``; ``env`` under ``auto`` uses 4, the env's frame skip)."""
     max_frames: int = 3600
     """Longest solution accepted, in frames (60 s of game time)."""
     max_iterations: int = 800
@@ -235,6 +255,14 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
 def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBackend) -> SolveResult:
     """Search for inputs that win ``md``; the result is verified by a clean replay."""
     cfg = config or SolverConfig()
+    if cfg.action_set == "auto":
+        import dataclasses
+
+        first = solve(md, dataclasses.replace(cfg, action_set="env", macro_frames=4), backend_cls)
+        if first.solved:
+            return first
+        return solve(md, dataclasses.replace(cfg, action_set="macros"), backend_cls)
+    macro_table(1, cfg.action_set)  # an unknown action set fails here, naming it
     t0 = time.perf_counter()
     goals, locked_switches = _plan(md)
     plan = [(g.kind, g.x, g.y) for g in goals]
@@ -242,7 +270,7 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
     for s in range(len(goals) - 2, -1, -1):
         leg = geo.lookup(goals[s + 1].field, goals[s].x, goals[s].y)
         rest[s] = rest[s + 1] + (leg if leg < geo.INF else 2000.0)
-    macros = macro_table(cfg.macro_frames)
+    macros = macro_table(cfg.macro_frames, cfg.action_set)
     A = len(macros)
     n_worlds = cfg.beam * A
     be = backend_cls(md, n_worlds)

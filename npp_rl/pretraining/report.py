@@ -12,7 +12,6 @@ level (``npp_rl.evaluation.run_episodes``), greedy and sampled. Writes ``bc_val_
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -54,46 +53,27 @@ def evaluate_bc(run_id: str, architecture: str, levels: str, out_dir: Path, epis
     return out
 
 
-@contextlib.contextmanager
-def _env_action_macros(frame_skip: int):
-    """Make the level solver search in the environment's action space: its macro-actions become the six
-    ``Discrete(6)`` actions held for whole windows (``macro_frames`` = k * frame_skip), so every solution
-    is exactly a sequence of env actions (no mixed windows). An experiment of this report: the solver
-    (npp_rl.levels.solver) has no option for it yet, so its macro table is swapped for the duration."""
-    import npp_rl.levels.solver as S
-
-    from .labels import ACTION_TO_INPUT
-
-    saved = S.macro_table, S._MACRO_PATTERNS
-    S._MACRO_PATTERNS = tuple((f"env action {a}", int(b), int(b)) for a, b in enumerate(ACTION_TO_INPUT))
-    S.macro_table = lambda k: np.repeat(ACTION_TO_INPUT[:, None], k, axis=1)
-    try:
-        yield S
-    finally:
-        S.macro_table, S._MACRO_PATTERNS = saved
-
-
 def solve_aligned(levels: str | Path, out: str | Path, frame_skip: int = 4, time_limit_s: float = 30.0) -> dict:
     """Copy the ``train`` levels of a dataset to ``out/train`` with env-action solutions (see
-    :func:`_env_action_macros`) as ``.nppreplay`` beside them; returns counts per category."""
+    ``SolverConfig(action_set="env")``) as ``.nppreplay`` beside them; returns counts per category."""
     import shutil
 
+    from npp_rl.levels.solver import SolverConfig, solve
     from npp_rl.sim import load_map
     from npp_rl.sim.replay import write_replay
 
     levels, out = Path(levels), Path(out)
     counts: dict[str, list] = {}
-    with _env_action_macros(frame_skip) as S:
-        for lv in sorted((levels / "train").rglob("*.npplevel")):
-            dst = out / lv.relative_to(levels)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(lv, dst)
-            md = load_map(lv)
-            r = S.solve(md, S.SolverConfig(macro_frames=frame_skip, time_limit_s=time_limit_s))
-            if r.solved:
-                write_replay(dst.with_suffix(".nppreplay"),
-                             r.to_replay(lv.read_bytes(), source=f"npp-rl solver (env actions x{frame_skip})"))
-            counts.setdefault(dst.parent.name, []).append(bool(r.solved))
+    cfg = SolverConfig(action_set="env", macro_frames=frame_skip, time_limit_s=time_limit_s)
+    for lv in sorted((levels / "train").rglob("*.npplevel")):
+        dst = out / lv.relative_to(levels)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(lv, dst)
+        r = solve(load_map(lv), cfg)
+        if r.solved:
+            write_replay(dst.with_suffix(".nppreplay"),
+                         r.to_replay(lv.read_bytes(), source=f"npp-rl solver (env actions x{frame_skip})"))
+        counts.setdefault(dst.parent.name, []).append(bool(r.solved))
     return {c: {"levels": len(v), "solved": int(sum(v))} for c, v in counts.items()}
 
 
