@@ -7,6 +7,8 @@ Columns (means over the seeds of a row unless said otherwise):
                            ``success_ci_low/high`` a 95% Wilson interval on the pooled episodes
 ``success/<category>``     test success per category
 ``efficiency``             reference solution length / agent length on successes, clipped to 1
+``spl``                    success weighted by that efficiency over all episodes; the score's
+                           ``efficiency`` criterion uses it, so speed on a few lucky wins earns little
 ``safety``                 1 - death rate on the test suite; ``timeout_rate`` beside it
 ``steps_to_50``            sample efficiency: env steps until the training run's held-back evaluation
                            (``eval/success_rate``) first reached 50%, mean over the seeds that reached
@@ -55,7 +57,7 @@ LATENCY_TARGET_MS = 5.0
 #: criterion -> (matrix column, direction): "rate" used as is, "higher"/"lower" ratio to the best row.
 CRITERIA: dict[str, tuple[str, str]] = {
     "success": ("success", "rate"),
-    "efficiency": ("efficiency", "rate"),
+    "efficiency": ("spl", "rate"),  # success-weighted: speed on a few lucky wins earns little
     "safety": ("safety", "rate"),
     "sample_efficiency": ("steps_to_50", "lower"),
     "latency": ("latency_ms", "lower"),
@@ -112,6 +114,7 @@ def _model_row(m: ModelRecord, bench: dict, categories: list[str]) -> dict:
         "success": e.get("eval/overall/success_rate", math.nan),
         "episodes": e.get("eval/overall/episodes", math.nan),
         "efficiency": e.get("eval/overall/efficiency", math.nan),
+        "spl": e.get("eval/overall/spl", math.nan),
         "safety": e.get("eval/overall/safety", math.nan),
         "timeout_rate": e.get("eval/overall/timeout_rate", math.nan),
         "mean_reward": e.get("eval/overall/mean_reward", math.nan),
@@ -171,7 +174,7 @@ def build_matrix(runs: RunSet, weights: dict[str, float] | None = None) -> Matri
         for c in cats:
             row[f"success/{c}"] = g[f"success/{c}"].mean()
         row.update({
-            "efficiency": g["efficiency"].mean(), "safety": g["safety"].mean(), "timeout_rate": g["timeout_rate"].mean(),
+            "efficiency": g["efficiency"].mean(), "spl": g["spl"].mean(), "safety": g["safety"].mean(), "timeout_rate": g["timeout_rate"].mean(),
             "steps_to_50": reached.mean() if reached.notna().any() else math.nan,
             "reached_50": float(reached.notna().mean()) if len(reached) else math.nan,
             "train_fps": g["train_fps"].mean(), "latency_ms": g["latency_ms"].mean(), "parameters": g["parameters"].mean(),

@@ -38,7 +38,7 @@ def display_table(matrix: Matrix) -> pd.DataFrame:
         for c in matrix.categories:
             d[c] = _f(r.get(f"success/{c}"))
         d.update({
-            "efficiency": _f(r["efficiency"]), "safety": _f(r["safety"]),
+            "efficiency": _f(r["efficiency"]), "SPL": _f(r.get("spl")), "safety": _f(r["safety"]),
             "steps to 50%": ("–" if math.isnan(r["reached_50"]) else _steps(r["steps_to_50"])) + (f" ({r['reached_50']:.0%})" if r["seeds"] > 1
                                                        and not math.isnan(r["reached_50"]) else ""),
             "train steps/s": _f(r["train_fps"], "{:,.0f}"), "latency ms": _f(r["latency_ms"]),

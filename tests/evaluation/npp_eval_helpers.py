@@ -85,7 +85,8 @@ def log_synthetic_experiment(experiment: str, policy_zip: Path, seeds=(0, 1), ca
                                               "npp_rl.train_run_id": train_id,
                                               "npp_rl.model_uri": f"runs:/{train_id}/model"}) as ev:
                     m = {"eval/overall/success_rate": final, "eval/overall/episodes": 20.0,
-                         "eval/overall/efficiency": 0.6 + 0.1 * final, "eval/overall/safety": 1 - (1 - final) * 0.6,
+                         "eval/overall/efficiency": 0.6 + 0.1 * final,
+                         "eval/overall/spl": final * (0.6 + 0.1 * final), "eval/overall/safety": 1 - (1 - final) * 0.6,
                          "eval/overall/timeout_rate": (1 - final) * 0.4, "eval/overall/mean_reward": final,
                          "perf/latency_ms_b1_p50": lat, "model/parameters": float(params)}
                     for i, c in enumerate(categories):
