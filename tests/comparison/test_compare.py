@@ -11,7 +11,14 @@ from mlflow.tracking import MlflowClient
 from npp_eval_helpers import log_synthetic_experiment, make_policy
 
 from npp_rl import tracking
-from npp_rl.comparison import CompareConfig, CompareError, build_matrix, collect_runs, parse_weights, run_compare
+from npp_rl.comparison import (
+    CompareConfig,
+    CompareError,
+    build_matrix,
+    collect_runs,
+    parse_weights,
+    run_compare,
+)
 
 torch.set_num_threads(1)
 
