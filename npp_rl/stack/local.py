@@ -69,8 +69,9 @@ class StackConfig:
         return {**base, **grpc}
 
 
-def free_port_block(n: int = 6, start: int = 20000, stop: int = 40000) -> list[int]:
-    """``n`` ports p such that p and p + 10000 are free on loopback (for tests)."""
+def free_port_block(n: int = 6, start: int = 15000, stop: int = 32000) -> list[int]:
+    """``n`` ports p such that p and p + 10000 are free on loopback (for tests). Both stay below 32768,
+    where Linux's ephemeral range starts, so no client connection can take them between runs."""
     out: list[int] = []
     rng = secrets.SystemRandom()
     for _ in range(2000):
@@ -92,6 +93,25 @@ def port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def port_listening(port: int) -> bool:
+    """Something accepts connections on ``HOST:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
+        return s.connect_ex((HOST, port)) == 0
+
+
+def wait_ports_free(ports: dict[str, int], linger_s: float = 60.0) -> list[str]:
+    """Names and numbers of ports still taken. A port held by a listener is taken at once; one held only
+    by the connections of a process that just exited (a stack we stopped a moment ago) is waited for
+    up to ``linger_s`` seconds, until the kernel lets it go."""
+    deadline = time.monotonic() + linger_s
+    while True:
+        busy = {k: p for k, p in ports.items() if not port_free(p)}
+        if not busy or any(port_listening(p) for p in busy.values()) or time.monotonic() >= deadline:
+            return [f"{k} {p}" for k, p in busy.items()]
+        time.sleep(0.5)
 
 
 def find_weed() -> str:
@@ -255,7 +275,7 @@ class LocalStack:
             raise StackError(f"stack already running in {self.dir} ({', '.join(running)}); "
                              "`npp-rl stack down` first or use --dir")
         weed, mlflow_bin = find_weed(), find_mlflow()
-        busy = [f"{k} {p}" for k, p in self.config.ports().items() if not port_free(p)]
+        busy = wait_ports_free(self.config.ports())
         if busy:
             raise StackError(f"port(s) in use on {HOST}: {', '.join(busy)}; stop what holds them or "
                              f"choose other ports (stack.json in {self.dir})")
