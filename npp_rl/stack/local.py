@@ -322,9 +322,14 @@ class LocalStack:
         progress(f"stack healthy in {took:.1f}s: tracking {self.tracking_uri}, artifacts {self.artifacts_destination}")
         return {"seconds_to_healthy": took, **self.status()}
 
-    def down(self, progress=print) -> list[str]:
-        """Stop the stack's own processes (MLflow first); data stays in the folder."""
+    def down(self, progress=print, timeout: float = 30.0) -> list[str]:
+        """Stop the stack's own processes (MLflow first); data stays in the folder. Returns once the
+        stack's ports no longer accept connections (processes a server forked may outlive it briefly)."""
         stopped = [name for name in reversed(PROCS) if self._stop(name)]
+        deadline = time.monotonic() + timeout
+        ports = list(self.config.ports().values())
+        while stopped and time.monotonic() < deadline and any(port_listening(p) for p in ports):
+            time.sleep(0.5)
         progress(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'} ({self.dir})")
         return stopped
 
