@@ -1,0 +1,42 @@
+"""Helpers shared by the command modules: flag types and name parsing."""
+
+from __future__ import annotations
+
+import click
+
+
+class NotBuiltYet(click.ClickException):
+    """A command whose layer is not implemented yet: exits non-zero naming what is missing."""
+
+    exit_code = 3
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} is not built yet in this version of npp-rl")
+
+
+class Count(click.ParamType):
+    """A non-negative integer that also accepts MLflow's float spelling (``2e5``, ``200000.0``)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if f != int(f) or f < 0:
+            self.fail(f"{value!r} is not a non-negative integer", param, ctx)
+        return int(f)
+
+
+COUNT = Count()
+
+
+def none_word(value):
+    """MLproject passes ``none`` for an unset optional id."""
+    return None if value is None or str(value).strip().lower() in ("", "none", "null") else value
+
+
+def split_names(values) -> list[str]:
+    """``A B``, ``A,B`` and repeated flags all give the same list of names."""
+    return [n for v in values for n in str(v).replace(",", " ").split()]
