@@ -1,7 +1,7 @@
 """Keep numba's on-disk cache honest about constants from other modules.
 
 Compiled functions freeze the module-level constants they read (the simulator's column indices in
-``npp_rl.sim.core``, sizes in :mod:`npp_rl.envs.spec` and in the other envs modules), but numba only
+``npp_rl.sim.constants``, sizes in :mod:`npp_rl.envs.spec` and in the other envs modules), but numba only
 invalidates a cache entry when the function's *own* source file changes. :func:`ensure_fresh` hashes
 the text of those files; when the hash differs from the one recorded beside the cache, it touches every
 envs module holding compiled code, so numba recompiles them all. Each such module calls it on import,
@@ -10,9 +10,9 @@ before any compiled function runs.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
+
+from npp_rl.sim._jitstamp import kernel_paths, refresh
 
 _HERE = Path(__file__).resolve().parent
 KERNEL_MODULES = ("tiles", "geodesic", "raster", "graph_build", "graph", "graph_dynamic", "dynamic",
@@ -25,21 +25,5 @@ def ensure_fresh() -> None:
     if _done:
         return
     _done = True
-    try:
-        files = [_HERE.parent / "sim" / "core.py", _HERE / "spec.py"] + [_HERE / f"{m}.py" for m in KERNEL_MODULES]
-        h = hashlib.sha1()
-        for f in files:
-            if f.is_file():
-                h.update(f.read_bytes())
-        digest = h.hexdigest()
-        stamp = _HERE / "__pycache__" / "jit_sources.stamp"
-        if stamp.is_file() and stamp.read_text() == digest:
-            return
-        for m in KERNEL_MODULES:
-            p = _HERE / f"{m}.py"
-            if p.is_file():
-                os.utime(p)
-        stamp.parent.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-    except OSError:  # read-only install: nothing to refresh
-        pass
+    kernels = [_HERE / f"{m}.py" for m in KERNEL_MODULES]
+    refresh(_HERE / "__pycache__" / "jit_sources.stamp", kernel_paths() + [_HERE / "spec.py"] + kernels, kernels)

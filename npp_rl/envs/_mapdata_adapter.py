@@ -1,10 +1,16 @@
-"""Bridge from the simulator (map codec and static ``Level``) to :class:`~npp_rl.envs.level.LevelLayout`."""
+"""Bridge from the simulator (map codec and static ``Level``) to :class:`~npp_rl.envs.level.LevelLayout`.
+
+The one way in from level files and ``MapData`` to layouts (:mod:`npp_rl.envs.level` knows nothing of the
+simulator).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from .level import LevelLayout, layout_from_arrays
 
 
 def load(path):
@@ -35,8 +41,6 @@ def layout_from_sim(md, name=None, level=None):
     entity k of the batched simulator."""
     from npp_rl.sim import core as C
 
-    from .level import layout_from_arrays
-
     lv = level if level is not None else sim_level(md)
     e = lv.ent0[: lv.n_ent]
     rows = np.stack([e[:, C.E_TYPE], e[:, C.E_X], e[:, C.E_Y], e[:, C.E_DX], e[:, C.E_DY],
@@ -52,3 +56,17 @@ def layout_from_sim(md, name=None, level=None):
             d = int(e[k, C.E_B])
             lay.ent_partner[k], lay.ent_partner[d] = d, k
     return lay
+
+
+def layout_from_mapdata(md, name: str | None = None) -> LevelLayout:
+    """Layout of a simulator ``MapData``."""
+    return layout(md, name)
+
+
+def load_layout(level) -> LevelLayout:
+    """A layout from a ``LevelLayout``, a ``MapData`` or a path to an N++ level file."""
+    if isinstance(level, LevelLayout):
+        return level
+    if isinstance(level, (str, Path)):
+        return layout(load(level), Path(level).name)
+    return layout_from_mapdata(level)

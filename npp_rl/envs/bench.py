@@ -104,8 +104,9 @@ def run_env_bench(levels=None, n_envs: int = 64, seconds: float = 3.0, seed: int
 def graph_size_stats(levels) -> dict:
     """Node and edge counts of the level graph (static part + the ninja) over a level set, and the time
     to build a level's static data (rasters, geodesic fields, graph) once."""
+    from .graph import graph_topology
     from .levelset import LevelSet
-    from .static import build_static, graph_topology
+    from .static import build_static
 
     lv = levels if isinstance(levels, LevelSet) else LevelSet(levels)
     nodes, plats, objs, edges, secs = [], [], [], [], []

@@ -15,13 +15,13 @@ from .config import EnvConfig
 from .dynamic import G_REMAIN, G_SWITCH_DONE, GOAL_FIELDS, goal_info
 from .game_state import GAME_STATE_DIM, game_state
 from .global_view import global_views
-from .graph import NODE_FEAT_DIM
+from .graph import NODE_FEAT_DIM, graph_topology
 from .graph_dynamic import graph_step
 from .levelset import LevelSet
 from .player_frame import player_frames
 from .raster import PALETTE
 from .reward import potential, step_reward
-from .static import MAX_GOALS, graph_topology
+from .static import MAX_GOALS
 
 ACTION_BYTES = np.array([0, 4, 2, 1, 5, 3], dtype=np.uint8)  # spec.ACTIONS -> input byte (bit0 jump, bit1 right, bit2 left)
 

@@ -380,3 +380,11 @@ def build_topology(st) -> GraphTopology:
         node_goal=node_goal, node_is_goal=is_goal, row_node=row_node, row_kind=row_kind,
         plat_map=plat_map, n_edges_by_type=counts,
     )
+
+
+def graph_topology(st):
+    """The level graph's static topology of a :class:`~npp_rl.envs.static.LevelStatic` (built once per
+    level, kept on it)."""
+    if st.graph is None:
+        st.graph = build_topology(st)
+    return st.graph

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -90,21 +89,3 @@ def layout_from_arrays(name, inner_tiles, spawn, rows, source=None) -> LevelLayo
         key=_hash(tiles, rec, spawn),
         source=source,
     )
-
-
-def layout_from_mapdata(md, name: str | None = None) -> LevelLayout:
-    """Layout of a simulator ``MapData``."""
-    from . import _mapdata_adapter as ad
-
-    return ad.layout(md, name)
-
-
-def load_layout(level) -> LevelLayout:
-    """A layout from a ``LevelLayout``, a ``MapData`` or a path to an N++ level file."""
-    if isinstance(level, LevelLayout):
-        return level
-    if isinstance(level, (str, Path)):
-        from . import _mapdata_adapter as ad
-
-        return ad.layout(ad.load(level), Path(level).name)
-    return layout_from_mapdata(level)

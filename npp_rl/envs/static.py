@@ -178,12 +178,3 @@ def level_static(layout: LevelLayout) -> LevelStatic:
     if len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return st
-
-
-def graph_topology(st: LevelStatic):
-    """The level graph's static topology (built once per level)."""
-    if st.graph is None:
-        from .graph import build_topology
-
-        st.graph = build_topology(st)
-    return st.graph

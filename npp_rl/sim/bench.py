@@ -16,55 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from npp_rl.sim.mapdata import MapData, load_map, parse_map
-
-_DEFAULT_MAPS = ("000_the_basics", "001_walljumptroduction", "003_wall-to-wall", "minefield", "slopes",
-                 "complex-path-switch-required")
-
-
-def _random_inputs(rng: np.random.Generator, n: int) -> np.ndarray:
-    table = np.array([0, 4, 2, 1, 5, 3], dtype=np.uint8)
-    out = np.empty(n, dtype=np.uint8)
-    k = 0
-    while k < n:
-        a = int(rng.integers(0, 6))
-        r = int(rng.integers(1, 9))
-        out[k:k + r] = table[a]
-        k += r
-    return out
-
-
-def _builtin_map() -> MapData:
-    """A small level with floors, walls, slopes and a few mines (used when no reference maps exist)."""
-    data = bytearray(1230 + 5 * 5)
-    tiles = np.zeros((23, 42), dtype=np.uint8)
-    tiles[20:, :] = 1
-    tiles[:, 0] = 1
-    tiles[:, 41] = 1
-    tiles[19, 10:14] = (6, 1, 1, 7)
-    tiles[12, 20:30] = 1
-    data[184:1150] = tiles.tobytes()
-    counts = np.zeros(40, dtype="<u2")
-    counts[0], counts[1], counts[3], counts[4] = 1, 2, 1, 1
-    data[1150:1230] = counts.tobytes()
-    recs = [(0, 30, 70, 0, 0), (1, 60, 78, 0, 0), (1, 120, 78, 0, 0), (3, 160, 78, 0, 0), (4, 100, 40, 0, 0)]
-    for i, r in enumerate(recs):
-        data[1230 + 5 * i:1235 + 5 * i] = bytes(r)
-    return parse_map(bytes(data), "<builtin bench level>")
-
-
-def find_maps(names=None) -> list[tuple[str, MapData]]:
-    ref = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "npp" / "maps"
-    out = []
-    for name in names or _DEFAULT_MAPS:
-        p = Path(name)
-        if not p.is_file():
-            p = ref / name
-        if p.is_file():
-            out.append((str(p), load_map(p)))
-    if not out:
-        out.append(("<builtin bench level>", _builtin_map()))
-    return out
+from npp_rl.sim import profile
+from npp_rl.sim.workload import find_maps, random_inputs
 
 
 def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_worlds: int = 64,
@@ -80,7 +33,7 @@ def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_w
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     warm = BatchSim([m for _, m in maps[:1]], n_worlds=1)
-    warm.step_sequences(_random_inputs(rng, 16)[None, :])
+    warm.step_sequences(random_inputs(rng, 16)[None, :])
     warm.step(np.zeros(1, np.uint8), 4)
     compile_s = time.perf_counter() - t0
 
@@ -88,7 +41,7 @@ def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_w
 
     def drive(batch: BatchSim, total_frames: int, chunk: int) -> tuple[float, int]:
         w = batch.n_worlds
-        seqs = np.stack([_random_inputs(rng, chunk) for _ in range(w)])
+        seqs = np.stack([random_inputs(rng, chunk) for _ in range(w)])
         done = 0
         elapsed = 0.0
         wall = 0.0
@@ -139,8 +92,6 @@ def run_bench(frames_single: int = 200_000, frames_batched: int = 1_000_000, n_w
 
 def _time_split(maps, rng) -> dict:
     """Fractions of frame time in tile/object collision, entities, and the rest (kernel-level timing)."""
-    from npp_rl.sim import profile
-
     return profile.time_split([m for _, m in maps], rng)
 
 

@@ -21,6 +21,9 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from npp_rl.sim import core as C
+from npp_rl.sim.entities.contacts import logical_collisions
+from npp_rl.sim.ninja import post_walls_and_impacts, think
+from npp_rl.sim.workload import random_inputs
 
 
 @intrinsic
@@ -72,16 +75,16 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
                     t1 = _now()
                     C.collision_substeps(nin, ent, elist, m, seg, cs, csg, cb, cne, lv, sbuf)
                     t2 = _now()
-                    wn = C._logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
+                    wn = logical_collisions(nin, ent, w, hor, ver, elist, grid, ne)
                     t3 = _now()
-                    C._post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wn)
+                    post_walls_and_impacts(nin, ent, seg, cs, csg, cb, cne, lv, sbuf, wn)
                     t4 = _now()
                     o += t1 - t0
                     c += t2 - t1
                     e += t3 - t2
                     c += t4 - t3
                 t0 = _now()
-                C._think(nin)
+                think(nin)
                 o += _now() - t0
             frames += 1
             if o + e + c > limit:
@@ -99,10 +102,9 @@ def _timed_run(inputs, nin_all, ent_all, n_ent, hor, ver, lvl, seg, cs, csg, cb,
 
 
 def time_split(maps, rng, n_worlds: int = 64, frames: int = 400) -> dict:
-    from npp_rl.sim.bench import _random_inputs
     from npp_rl.sim.simulator import BatchSim
 
-    seqs = np.stack([_random_inputs(rng, frames) for _ in range(n_worlds)])
+    seqs = np.stack([random_inputs(rng, frames) for _ in range(n_worlds)])
     b = BatchSim(maps, n_worlds=n_worlds)
     acc = np.zeros(5)
     _now()  # compile before calibrating the counter's rate

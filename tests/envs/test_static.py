@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from npp_rl.envs import geodesic, spec
-from npp_rl.envs.graph import NODE_FEAT_DIM
-from npp_rl.envs.level import load_layout
-from npp_rl.envs.static import GOAL_DOOR, GOAL_EXIT, GOAL_SWITCH, build_static, graph_topology, level_static
+from npp_rl.envs._mapdata_adapter import load_layout
+from npp_rl.envs.graph import NODE_FEAT_DIM, graph_topology
+from npp_rl.envs.static import GOAL_DOOR, GOAL_EXIT, GOAL_SWITCH, build_static, level_static
 from npp_rl.envs.tiles import solid_mask
 
 

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _reference as R  # noqa: E402
 
 from npp_rl.sim import core as C
-from npp_rl.sim.bench import _builtin_map, _random_inputs
 from npp_rl.sim.simulator import BatchSim, Simulator
+from npp_rl.sim.workload import builtin_map, random_inputs
 
 
 def _maps():
@@ -22,12 +22,12 @@ def _maps():
 
         names = ["000_the_basics", "minefield", "slopes", "complex-path-switch-required"]
         return [load_map(R.REFERENCE / "npp" / "maps" / n) for n in names]
-    return [_builtin_map()]
+    return [builtin_map()]
 
 
 def test_same_inputs_bit_identical_runs():
     md = _maps()[0]
-    inputs = _random_inputs(np.random.default_rng(1), 600).tobytes()
+    inputs = random_inputs(np.random.default_rng(1), 600).tobytes()
     a = Simulator(md)
     ra = a.trace(inputs)
     b = Simulator(md)
@@ -43,7 +43,7 @@ def test_batched_equals_single():
     maps = _maps()
     rng = np.random.default_rng(7)
     n_worlds = 2 * len(maps)
-    seqs = np.stack([_random_inputs(rng, 400) for _ in range(n_worlds)])
+    seqs = np.stack([random_inputs(rng, 400) for _ in range(n_worlds)])
     batch = BatchSim(maps, n_worlds=n_worlds)
     stepped = batch.step_sequences(seqs)
     for w in range(n_worlds):
@@ -77,7 +77,7 @@ def test_step_constant_inputs_and_early_stop():
 def test_unsupported_entity_refused():
     from npp_rl.sim.simulator import UnsupportedEntityError
 
-    md = _builtin_map()
+    md = builtin_map()
     ents = md.entities.copy()
     ents[1, 0] = 23  # a laser
     md.entities = ents

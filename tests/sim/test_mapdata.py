@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _reference as R  # noqa: E402
 
-from npp_rl.sim.bench import _builtin_map
 from npp_rl.sim.mapdata import MapData, MapFormatError, attract_map_block, load_map, parse_map
+from npp_rl.sim.workload import builtin_map
 
 needs_ref = pytest.mark.skipif(not R.available(), reason=R.SKIP_REASON)
 
@@ -53,7 +53,7 @@ def test_junk_records_kept_not_instantiated():
 
 
 def _level() -> bytes:
-    return _builtin_map().to_bytes()
+    return builtin_map().to_bytes()
 
 
 def test_builtin_round_trip_and_fields():

@@ -1,0 +1,1 @@
+"""Entity behaviour by family (blocks and pads, thwumps, drones, mines) and the ninja's contacts with them."""
