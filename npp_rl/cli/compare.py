@@ -17,7 +17,15 @@ from npp_rl.cli._app import main
 @click.option("--no-champion", is_flag=True, help="Do not move the registry alias `champion`.")
 @click.option("--strict", is_flag=True, help="Fail when runs lack metrics instead of listing them.")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
-def compare_cmd(experiment_name, weights, out, no_champion, strict, tracking_uri) -> None:
+@click.option("--test-set", default=None, metavar="HASH",
+              help="Only evaluations on this test set (npp_rl.test_set_hash tag, or a prefix). Without it, "
+                   "compare refuses evaluations on different test sets and names them.")
+@click.option("--policy-mode", type=click.Choice(["deterministic", "stochastic"]), default=None,
+              help="Only evaluations in this policy mode (default: all; refused when they differ).")
+@click.option("--bootstrap-reps", type=click.IntRange(min=100), default=2000, show_default=True,
+              help="Stratified bootstrap resamples behind every interval.")
+def compare_cmd(experiment_name, weights, out, no_champion, strict, tracking_uri, test_set, policy_mode,
+                bootstrap_reps) -> None:
     """Decision matrix, plots and report over an experiment's runs (found by tags); moves @champion."""
     from npp_rl.comparison import CompareConfig, CompareError, parse_weights, run_compare
 
@@ -27,7 +35,9 @@ def compare_cmd(experiment_name, weights, out, no_champion, strict, tracking_uri
         raise click.BadParameter(str(e), param_hint="--weights") from None
     try:
         res = run_compare(CompareConfig(experiment_name=experiment_name, weights=w, out=out,
-                                        set_champion=not no_champion, strict=strict, tracking_uri=tracking_uri))
+                                        set_champion=not no_champion, strict=strict, tracking_uri=tracking_uri,
+                                        test_set=test_set, policy_mode=policy_mode,
+                                        bootstrap_reps=bootstrap_reps))
     except CompareError as e:
         raise click.ClickException(str(e)) from None
     from npp_rl.comparison.report import display_table

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from npp_rl.comparison.collect import CompareError, RunSet, collect_runs
+from npp_rl.comparison.collect import CompareError, RunSet, check_comparable, collect_runs
 from npp_rl.comparison.matrix import Matrix, build_matrix, parse_weights
 
 CHAMPION = "champion"
@@ -31,6 +31,15 @@ class CompareConfig:
     """Fail (instead of listing them) when runs lack metrics the matrix needs."""
     tracking_uri: str | None = None
     """MLflow tracking URI (default: ``MLFLOW_TRACKING_URI`` or the embedded store)."""
+    test_set: str | None = None
+    """Only evaluations on this test set (``npp_rl.test_set_hash`` or a prefix of it); default: all, and the
+    step refuses when they differ."""
+    policy_mode: str | None = None
+    """Only ``deterministic`` or ``stochastic`` evaluations; default: all, refused when they differ."""
+    bootstrap_reps: int = 2000
+    """Stratified bootstrap resamples behind every interval."""
+    bootstrap_seed: int = 0
+    """Seed of the bootstrap (the same runs give the same intervals)."""
 
 
 @dataclass
@@ -68,7 +77,7 @@ def choose_champion(runs: RunSet, matrix: Matrix, set_alias: bool = True) -> dic
     for r in matrix.table.itertuples(index=False):
         if r.rank is None or math.isnan(r.rank):
             continue
-        g = per[(per["architecture"] == r.architecture) & (per["condition"] == r.condition)]
+        g = per[(per["architecture"] == r.architecture) & (per["condition"] == r.condition) & per["evaluated"]]
         g = g.sort_values(["success", "efficiency"], ascending=False, na_position="last")
         name = tracking.model_name(r.architecture)
         for m in g.itertuples(index=False):
@@ -102,12 +111,20 @@ def run_compare(config: CompareConfig) -> CompareResult:
     from npp_rl.comparison.report import write_reports
 
     weights = parse_weights(config.weights)
+    if config.policy_mode not in (None, "deterministic", "stochastic"):
+        raise CompareError(f"policy_mode must be 'deterministic' or 'stochastic', got {config.policy_mode!r}")
+    if config.bootstrap_reps < 100:
+        raise CompareError(f"bootstrap_reps must be >= 100 for a 95% interval, got {config.bootstrap_reps}")
     tracking.configure(config.tracking_uri, quiet=True)
-    runs = collect_runs(config.experiment_name)
+    runs = collect_runs(config.experiment_name, test_set=config.test_set, policy_mode=config.policy_mode)
+    if not any(m.evaluated for m in runs.models) and (config.test_set or config.policy_mode):
+        raise CompareError(f"experiment {config.experiment_name!r}: no evaluate run matches test set "
+                           f"{config.test_set or 'any'} and policy mode {config.policy_mode or 'any'}")
+    check_comparable(runs)
     if config.strict and runs.problems:
         raise CompareError("runs missing what the matrix needs:\n" + "\n".join(
             f"  {p['run_id']} ({p['architecture']}, {p['condition']}): {p['problem']}" for p in runs.problems))
-    matrix = build_matrix(runs, weights)
+    matrix = build_matrix(runs, weights, reps=config.bootstrap_reps, seed=config.bootstrap_seed)
     if matrix.table["rank"].isna().all():
         raise CompareError(f"experiment {config.experiment_name!r}: no model has test results; evaluate the "
                            "trained models first:\n" + "\n".join(
@@ -124,8 +141,11 @@ def run_compare(config: CompareConfig) -> CompareResult:
         out = Path(tmp.name)
     try:
         plots = make_plots(runs, matrix, out)
+        evaluated = [m for m in runs.models if m.evaluated]
+        exam = {"npp_rl.models": len(runs.models), "npp_rl.test_set_hash": evaluated[0].test_set,
+                "npp_rl.policy_mode": evaluated[0].policy_mode}
         with tracking.start_run(config.experiment_name, step="compare", run_name="compare", config=asdict(config),
-                                tags={"npp_rl.models": len(runs.models)}) as run:
+                                tags=exam) as run:
             champion = choose_champion(runs, matrix, config.set_champion)
             md, html_path = write_reports(out, runs, matrix, plots, champion, config.experiment_name)
             matrix.table.to_csv(out / "matrix.csv", index=False)

@@ -1,5 +1,6 @@
 """The comparison's figures (matplotlib, PNG): training curves, per-category success, pretraining impact,
-success vs latency. Every function takes the :class:`~npp_rl.comparison.matrix.Matrix` (and the runs)
+success vs latency, and the aggregate statistics (mean and IQM with their intervals, performance profiles;
+drawn with ``rliable.plot_utils``). Every function takes the :class:`~npp_rl.comparison.matrix.Matrix` (and the runs)
 and writes one PNG; colours follow the architecture, line style / marker the condition, in every plot."""
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import numpy as np
 from npp_rl.comparison.collect import RunSet
 from npp_rl.comparison.matrix import Matrix
 
-COND_STYLE = {"scratch": "-", "pretrained": "--"}
-COND_MARKER = {"scratch": "o", "pretrained": "^"}
+COND_STYLE = {"scratch": "-", "pretrained": "--", "bc_only": ":"}
+COND_MARKER = {"scratch": "o", "pretrained": "^", "bc_only": "D"}
 DPI = 130
 
 
@@ -184,7 +185,7 @@ def plot_success_vs_latency(matrix: Matrix, path: Path, target_ms: float = 5.0) 
         ax.set_xlim(lo_x, max(ok["latency_ms"].max() * 3, target_ms * 2))
         ax.set_ylim(-0.03, 1.08)
         ax.set_xlabel("inference latency, batch 1, CPU p50 (ms, log scale)")
-        ax.set_ylabel("test success rate (95% interval)")
+        ax.set_ylabel("test success rate (95% interval over seeds)")
         h, lab = ax.get_legend_handles_labels()
         seen = dict(zip(lab, h, strict=True))
         ax.legend(seen.values(), seen.keys(), fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -195,10 +196,76 @@ def plot_success_vs_latency(matrix: Matrix, path: Path, target_ms: float = 5.0) 
     return path
 
 
+def _ranked_rows(matrix: Matrix) -> list[tuple[str, str]]:
+    t = matrix.table
+    return [(r.architecture, r.condition) for r in t.itertuples(index=False)
+            if (r.architecture, r.condition) in matrix.scores]
+
+
+def plot_aggregate_intervals(matrix: Matrix, path: Path) -> Path:
+    """Mean and IQM of test success per row with 95 % stratified-bootstrap intervals over seeds."""
+    plt = _plt()
+    from rliable import plot_utils
+
+    rows = _ranked_rows(matrix)
+    t = matrix.table.set_index(["architecture", "condition"])
+    labels = [f"#{int(t.loc[k, 'rank'])} {_label(*k)} ({int(t.loc[k, 'seeds'])} seed"
+              f"{'s' if t.loc[k, 'seeds'] != 1 else ''})" for k in rows]
+    colours = arch_colours(matrix.table["architecture"])
+    point = {lab: np.array([t.loc[k, "success"], t.loc[k, "iqm"]]) for lab, k in zip(labels, rows, strict=True)}
+    ci = {lab: np.array([[t.loc[k, "success_ci_low"], t.loc[k, "iqm_low"]],
+                         [t.loc[k, "success_ci_high"], t.loc[k, "iqm_high"]]]) for lab, k in zip(labels, rows, strict=True)}
+    fig, axes = plot_utils.plot_interval_estimates(
+        point, ci, metric_names=["Mean success", "IQM success"], algorithms=labels[::-1],
+        colors={lab: colours[k[0]] for lab, k in zip(labels, rows, strict=True)},
+        xlabel="", subfigure_width=4.2, row_height=0.5, max_ticks=5)
+    fig.set_size_inches(9.5, max(2.4, 0.55 * len(rows) + 1.4))
+    for ax in np.atleast_1d(axes):
+        ax.set_xlim(-0.03, 1.03)
+        ax.title.set_fontsize(10)
+        ax.tick_params(labelsize=8)
+    res = "levels" if matrix.levels != ["overall"] else "overall success (no per-level results)"
+    fig.suptitle(f"Test success: point and 95% stratified-bootstrap interval over seeds "
+                 f"({len(matrix.levels)} {res}; {matrix.reps} resamples)", fontsize=9.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_performance_profiles(matrix: Matrix, path: Path) -> Path:
+    """Fraction of seed x level entries with test success above tau, with 95 % bands over seeds."""
+    plt = _plt()
+    from rliable import plot_utils
+
+    from npp_rl.comparison import stats
+
+    rows = _ranked_rows(matrix)
+    colours = arch_colours(matrix.table["architecture"])
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    profiles, cis = {}, {}
+    for k in rows:
+        profiles[_label(*k)], cis[_label(*k)] = stats.performance_profile(matrix.scores[k], reps=min(matrix.reps, 1000))
+    plot_utils.plot_performance_profiles(
+        profiles, stats.TAU, cis, ax=ax, colors={_label(*k): colours[k[0]] for k in rows},
+        linestyles={_label(*k): COND_STYLE.get(k[1], "-.") for k in rows},
+        xlabel=r"test success on a level ($\tau$)", ylabel=r"fraction of seed $\times$ level with success $> \tau$",
+        labelsize=9, ticklabelsize=8)
+    ax.set_xlim(0, 1)
+    ax.legend(fontsize=7.5, frameon=False, loc="upper right")
+    ax.set_title("Performance profiles (higher is better; band = 95% interval over seeds)", fontsize=9.5)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def make_plots(runs: RunSet, matrix: Matrix, out: Path) -> dict[str, Path]:
-    """All four figures into ``out``; returns ``{name: path}``."""
+    """All six figures into ``out``; returns ``{name: path}``."""
     out.mkdir(parents=True, exist_ok=True)
     return {
+        "aggregate_intervals": plot_aggregate_intervals(matrix, out / "aggregate_intervals.png"),
+        "performance_profiles": plot_performance_profiles(matrix, out / "performance_profiles.png"),
         "training_curves": plot_training_curves(runs, matrix, out / "training_curves.png"),
         "category_success": plot_category_success(matrix, out / "category_success.png"),
         "pretraining_impact": plot_pretraining_impact(matrix, out / "pretraining_impact.png"),

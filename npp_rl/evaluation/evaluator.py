@@ -3,7 +3,11 @@
 The model is a training run id (its ``model`` artifact) or any model URI (``models:/npp-rl-<arch>@champion``,
 ``models:/NAME/VERSION``, ``runs:/ID/model``). The evaluate run is tagged ``npp_rl.step=evaluate``,
 ``npp_rl.train_run_id`` (the run that logged the model), ``npp_rl.model_uri``, and the training run's
-architecture / condition / seed tags, so the compare step finds it by tags.
+architecture / condition / seed tags, so the compare step finds it by tags. It also records what makes two
+evaluations comparable: ``npp_rl.test_set_hash`` (content hash of the levels played), ``npp_rl.policy_mode``
+(``deterministic``/``stochastic``), ``npp_rl.source_step`` (``train`` or ``pretrain``; a model straight from
+``npp-rl pretrain`` gets condition ``bc_only``), and ``per_level.json`` (one record per level, see
+:func:`~npp_rl.evaluation.metrics.per_level_table`) for the comparison's stratified bootstrap.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ import numpy as np
 TAG_TRAIN_RUN = "npp_rl.train_run_id"
 TAG_MODEL_URI = "npp_rl.model_uri"
 TAG_TRAIN_DATASET = "npp_rl.train_dataset"
+TAG_TEST_SET = "npp_rl.test_set_hash"
+"""Content hash of the levels played (:meth:`TestSuite.content_hash`): compare only ranks runs that share it."""
+TAG_POLICY_MODE = "npp_rl.policy_mode"
+"""``deterministic`` or ``stochastic``."""
+TAG_SOURCE_STEP = "npp_rl.source_step"
+"""Step of the run that logged the model: ``train`` (PPO) or ``pretrain`` (behaviour cloning only)."""
+BC_ONLY = "bc_only"
+"""Condition of an evaluation of a BC policy that PPO never trained: its own row, never ``pretrained``."""
 
 
 @dataclass
@@ -146,7 +158,7 @@ def evaluate(config: EvalConfig) -> str:
 
     from npp_rl import tracking
     from npp_rl.evaluation import video
-    from npp_rl.evaluation.metrics import flat_metrics, summarize
+    from npp_rl.evaluation.metrics import flat_metrics, per_level_table, summarize
     from npp_rl.evaluation.runner import modalities_for_keys, run_episodes
     from npp_rl.evaluation.suite import load_suite
     from npp_rl.training.trainer import dataset_hash
@@ -166,10 +178,14 @@ def evaluate(config: EvalConfig) -> str:
     episodes = run_episodes(act, suite, mods, episodes_per_level=config.episodes_per_level,
                             n_envs=config.n_envs, seed=config.seed, record_trajectories=config.videos)
     wall = time.perf_counter() - t0
-    summary = summarize(episodes)
+    summary = summarize(episodes, repeats_independent=not config.deterministic)
+    source_step = resolved.tags.get(tracking.TAG_STEP)
+    condition = BC_ONLY if source_step == "pretrain" else resolved.tags.get(tracking.TAG_CONDITION)
     tags = {
         TAG_TRAIN_RUN: resolved.train_run_id, TAG_MODEL_URI: resolved.uri,
-        tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: resolved.tags.get(tracking.TAG_CONDITION),
+        tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: condition,
+        TAG_TEST_SET: suite.content_hash(), TAG_SOURCE_STEP: source_step,
+        TAG_POLICY_MODE: "deterministic" if config.deterministic else "stochastic",
         tracking.TAG_DATASET: dataset_hash(str(config.test_dataset)),
         TAG_TRAIN_DATASET: resolved.tags.get(tracking.TAG_DATASET),
         "npp_rl.train_seed": resolved.tags.get(tracking.TAG_SEED),
@@ -195,7 +211,7 @@ def evaluate(config: EvalConfig) -> str:
         mlflow.log_metrics(metrics)
         results = {
             "model": config.model, "model_uri": resolved.uri, "train_run_id": resolved.train_run_id,
-            "architecture": arch, "condition": resolved.tags.get(tracking.TAG_CONDITION),
+            "architecture": arch, "condition": condition, "test_set_hash": tags[TAG_TEST_SET],
             "test_dataset": str(config.test_dataset), "deterministic": config.deterministic,
             "episodes_per_level": config.episodes_per_level, "modalities": list(mods),
             "categories": suite.categories, "summary": summary,
@@ -206,6 +222,9 @@ def evaluate(config: EvalConfig) -> str:
             out = Path(tmp) / "eval_results.json"
             out.write_text(json.dumps(_jsonable(results), indent=2))
             mlflow.log_artifact(str(out))
+            per_level = Path(tmp) / "per_level.json"
+            per_level.write_text(json.dumps(_jsonable(per_level_table(episodes)), indent=1))
+            mlflow.log_artifact(str(per_level))
             if config.videos:
                 paths = {lv.name: lv.path for lv in suite.levels}
                 for label, ep in video.pick_examples(episodes):

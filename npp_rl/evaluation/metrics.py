@@ -15,10 +15,19 @@ Definitions (per group of episodes: one category, or all of them = ``overall``):
                                  ALL episodes of ``success * min(1, reference / agent frames)``; it folds
                                  success and speed into one number in [0, 1].
 ``death_rate``                   deaths / episodes; ``deaths/<cause>`` deaths by cause (mine, impact, ...)
-                                 as a fraction of episodes; ``safety = 1 - death_rate``.
+                                 as a fraction of episodes.
+``moving_rate``                  episodes in which the ninja left its spawn (moved more than
+                                 ``MOVED_PX`` pixels away from it at some step) / episodes.
+``safety``                       1 - deaths / episodes that moved: safety among attempts that move, so an
+                                 agent that stands still (and times out) is not "safe"; NaN when no
+                                 episode moved.
+``deaths_per_success``           deaths / successes (only where there is a success).
 ``timeout_rate``                 episodes cut by the frame budget / episodes.
 ``mean_reward``                  mean episode return (the environment's reward, shaping included).
 ``episodes``, ``levels``         counts.
+
+With a deterministic policy the repeats of one level are the same episode, so the Wilson interval is
+then taken over levels (one trial per level, ``repeats_independent=False``), not over episodes.
 
 success + death + timeout rates sum to 1.
 """
@@ -32,6 +41,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 OVERALL = "overall"
+
+#: An episode "moved" when the ninja got more than this many pixels (a third of a 24 px tile) from its spawn.
+MOVED_PX = 8.0
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -64,6 +76,8 @@ class Episode:
     reference_frames: float | None
     reference_kind: str
     switch_activated: bool = False
+    moved: bool = True
+    """The ninja got more than ``MOVED_PX`` from its spawn at some step."""
     trajectory: list = field(default_factory=list, repr=False)
     """(x, y) ninja positions, one per env step from the spawn (for videos; not in JSON)."""
 
@@ -89,13 +103,18 @@ def _nanmean(values) -> float:
     return float(a.mean()) if a.size else float("nan")
 
 
-def group_metrics(episodes: list[Episode]) -> dict:
+def group_metrics(episodes: list[Episode], repeats_independent: bool = True) -> dict:
     """The metrics of one group of episodes (see the module docstring)."""
     n = len(episodes)
     wins = [e for e in episodes if e.success]
     k = len(wins)
-    lo, hi = wilson_interval(k, n)
+    if repeats_independent:
+        lo, hi = wilson_interval(k, n)
+    else:  # identical repeats: one trial per level (its success rate rounded: repeats agree)
+        per_level = level_success(episodes)
+        lo, hi = wilson_interval(int(round(sum(per_level.values()))), len(per_level))
     deaths = [e for e in episodes if e.died]
+    moving = [e for e in episodes if e.moved]
     causes: dict[str, int] = defaultdict(int)
     for e in deaths:
         causes[e.death_cause or "unknown"] += 1
@@ -112,21 +131,52 @@ def group_metrics(episodes: list[Episode]) -> dict:
         "efficiency": _nanmean(e.efficiency for e in wins),
         "spl": _nanmean(e.efficiency for e in episodes) if n else float("nan"),
         "death_rate": death_rate,
-        "safety": 1.0 - death_rate if n else float("nan"),
+        "moving_rate": len(moving) / n if n else float("nan"),
+        "safety": 1.0 - sum(e.died for e in moving) / len(moving) if moving else float("nan"),
+        "deaths_per_success": len(deaths) / k if k else float("nan"),
         "deaths": {c: v / n for c, v in sorted(causes.items())},
         "timeout_rate": sum(e.timeout for e in episodes) / n if n else float("nan"),
         "mean_reward": float(np.mean([e.reward for e in episodes])) if n else float("nan"),
     }
 
 
-def summarize(episodes: list[Episode]) -> dict[str, dict]:
-    """``{category: metrics, ..., "overall": metrics}`` (categories sorted)."""
+def level_success(episodes: list[Episode]) -> dict[str, float]:
+    """Success rate of each level over its repeats."""
+    acc: dict[str, list[bool]] = defaultdict(list)
+    for e in episodes:
+        acc[e.level].append(e.success)
+    return {lv: float(np.mean(v)) for lv, v in acc.items()}
+
+
+def summarize(episodes: list[Episode], repeats_independent: bool = True) -> dict[str, dict]:
+    """``{category: metrics, ..., "overall": metrics}`` (categories sorted). ``repeats_independent=False``
+    (a deterministic policy) takes the success interval over levels, not episodes."""
     by_cat: dict[str, list[Episode]] = defaultdict(list)
     for e in episodes:
         by_cat[e.category].append(e)
-    out = {c: group_metrics(by_cat[c]) for c in sorted(by_cat)}
-    out[OVERALL] = group_metrics(episodes)
+    out = {c: group_metrics(by_cat[c], repeats_independent) for c in sorted(by_cat)}
+    out[OVERALL] = group_metrics(episodes, repeats_independent)
     return out
+
+
+def per_level_table(episodes: list[Episode]) -> list[dict]:
+    """One record per level, the raw material of the comparison's stratified bootstrap: ``level``,
+    ``category``, ``episodes``, ``successes``, ``deaths``, ``timeouts``, ``moved`` (counts),
+    ``success_rate`` and ``efficiency`` (mean over its successes; None without one)."""
+    acc: dict[str, list[Episode]] = defaultdict(list)
+    for e in episodes:
+        acc[e.level].append(e)
+    rows = []
+    for lv in sorted(acc):
+        g = acc[lv]
+        wins = [e.efficiency for e in g if e.success]
+        eff = _nanmean(wins) if wins else float("nan")
+        rows.append({"level": lv, "category": g[0].category, "episodes": len(g),
+                     "successes": sum(e.success for e in g), "deaths": sum(e.died for e in g),
+                     "timeouts": sum(e.timeout for e in g), "moved": sum(e.moved for e in g),
+                     "success_rate": float(np.mean([e.success for e in g])),
+                     "efficiency": None if math.isnan(eff) else eff})
+    return rows
 
 
 def flat_metrics(summary: dict[str, dict], prefix: str = "eval") -> dict[str, float]:

@@ -16,7 +16,7 @@ import numpy as np
 from npp_rl.envs import spec
 from npp_rl.envs.config import EnvConfig
 from npp_rl.envs.engine import WorldBatch
-from npp_rl.evaluation.metrics import Episode
+from npp_rl.evaluation.metrics import MOVED_PX, Episode
 from npp_rl.evaluation.suite import TestSuite, geodesic_reference_frames
 from npp_rl.sim import core as C
 
@@ -52,6 +52,8 @@ def run_episodes(policy: PolicyFn, suite: TestSuite, modalities, *, episodes_per
     traj: list[list[tuple[float, float]]] = [[] for _ in range(n)]
     ret = np.zeros(n)
     steps = np.zeros(n, np.int64)
+    spawn = np.zeros((n, 2))
+    far = np.zeros(n)  # farthest distance from the spawn so far (pixels)
     nxt = 0
 
     def start(ws: list[int]) -> None:
@@ -69,6 +71,8 @@ def run_episodes(policy: PolicyFn, suite: TestSuite, modalities, *, episodes_per
             for w in take:
                 ret[w] = 0.0
                 steps[w] = 0
+                spawn[w] = (wb.sim.ninja[w, C.N_X], wb.sim.ninja[w, C.N_Y])
+                far[w] = 0.0
                 traj[w] = [(float(wb.sim.ninja[w, C.N_X]), float(wb.sim.ninja[w, C.N_Y]))]
 
     start(list(range(n)))
@@ -82,6 +86,8 @@ def run_episodes(policy: PolicyFn, suite: TestSuite, modalities, *, episodes_per
         actions[:] = 0
         actions[idx] = np.asarray(policy(batch), dtype=np.int64).reshape(len(idx))
         obs, rew, term, trunc, infos = wb.step(actions)
+        pos = np.stack([wb.sim.ninja[idx, C.N_X], wb.sim.ninja[idx, C.N_Y]], axis=1)
+        far[idx] = np.maximum(far[idx], np.hypot(*(pos - spawn[idx]).T))
         finished = []
         for w in idx:
             ret[w] += float(rew[w])
@@ -101,7 +107,7 @@ def run_episodes(policy: PolicyFn, suite: TestSuite, modalities, *, episodes_per
                     died=died, timeout=bool(trunc[w] and not term[w]), death_cause=info["death_cause"],
                     steps=int(steps[w]), frames=int(info["frames"]), reward=float(ret[w]),
                     reference_frames=float(ref), reference_kind=kind,
-                    switch_activated=bool(info["switch_activated"]),
+                    switch_activated=bool(info["switch_activated"]), moved=bool(far[w] > MOVED_PX),
                     trajectory=traj[w] if record_trajectories else [],
                 ))
                 finished.append(w)

@@ -1,8 +1,9 @@
-"""Make the shared evaluation helpers (tests/evaluation/npp_eval_helpers.py) importable."""
+"""Make the shared helpers importable: tests/evaluation/npp_eval_helpers.py and npp_runsets.py beside this."""
 
 import os
 import sys
 
-_EVAL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluation")
-if _EVAL not in sys.path:
-    sys.path.insert(0, _EVAL)
+_HERE = os.path.dirname(os.path.abspath(__file__))
+for _d in (os.path.join(os.path.dirname(_HERE), "evaluation"), _HERE):
+    if _d not in sys.path:
+        sys.path.insert(0, _d)

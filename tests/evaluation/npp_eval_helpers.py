@@ -82,12 +82,14 @@ def log_synthetic_experiment(experiment: str, policy_zip: Path, seeds=(0, 1), ca
                                                   tags={"npp_rl.run_id": train_id})
                 with tracking.start_run(experiment, step="evaluate", run_name=f"eval:{arch}", seed=0,
                                         tags={tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: cond,
-                                              "npp_rl.train_run_id": train_id,
+                                              "npp_rl.train_run_id": train_id, "npp_rl.test_set_hash": "synthetic",
+                                              "npp_rl.policy_mode": "deterministic", "npp_rl.source_step": "train",
                                               "npp_rl.model_uri": f"runs:/{train_id}/model"}) as ev:
                     m = {"eval/overall/success_rate": final, "eval/overall/episodes": 20.0,
                          "eval/overall/efficiency": 0.6 + 0.1 * final,
                          "eval/overall/spl": final * (0.6 + 0.1 * final), "eval/overall/safety": 1 - (1 - final) * 0.6,
                          "eval/overall/timeout_rate": (1 - final) * 0.4, "eval/overall/mean_reward": final,
+                         "eval/overall/moving_rate": 1.0,
                          "perf/latency_ms_b1_p50": lat, "model/parameters": float(params)}
                     for i, c in enumerate(categories):
                         m[f"eval/{c}/success_rate"] = max(0.0, final - 0.15 * i)
