@@ -150,12 +150,21 @@ def per_model_table(runs: RunSet) -> pd.DataFrame:
     return pd.DataFrame([_model_row(m, runs.bench, cats, budget) for m in runs.models])
 
 
-def score_matrices(runs: RunSet) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
-    """``{(arch, condition): (seeds, levels) success matrix}`` over the evaluated models, and the level names.
-    Falls back to one column (overall success) for every row when some evaluation lacks per-level results
+def _level_value(r: dict, value: str) -> float:
+    if value == "spl":  # success weighted by efficiency on the level (no success: 0)
+        return float(r["success_rate"]) * float(r.get("efficiency") or 0.0)
+    return float(r["success_rate"])
+
+
+def score_matrices(runs: RunSet, value: str = "success") -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
+    """``{(arch, condition): (seeds, levels) matrix}`` over the evaluated models, and the level names;
+    ``value`` is ``success`` (the level's success rate) or ``spl`` (success x efficiency on the level).
+    Falls back to one column (the overall figure) for every row when some evaluation lacks per-level results
     or the level sets differ (then ``levels == ["overall"]``)."""
     ev = [m for m in runs.models if m.evaluated]
     sets = {tuple(sorted(r["level"] for r in m.per_level)) if m.per_level else None for m in ev}
+    if value == "spl" and any(m.per_level and "efficiency" not in m.per_level[0] for m in ev):
+        sets.add(None)
     by_row: dict[tuple[str, str], list[ModelRecord]] = {}
     for m in ev:
         by_row.setdefault((m.architecture, m.condition), []).append(m)
@@ -163,11 +172,11 @@ def score_matrices(runs: RunSet) -> tuple[dict[tuple[str, str], np.ndarray], lis
         levels = list(next(iter(sets)))
         out = {}
         for key, ms in by_row.items():
-            out[key] = np.array([[{r["level"]: r["success_rate"] for r in m.per_level}[lv] for lv in levels]
+            out[key] = np.array([[{r["level"]: _level_value(r, value) for r in m.per_level}[lv] for lv in levels]
                                  for m in ms], dtype=float)
         return out, levels
-    return {key: np.array([[m.eval_metrics["eval/overall/success_rate"]] for m in ms]) for key, ms in by_row.items()}, \
-        ["overall"]
+    name = "eval/overall/success_rate" if value == "success" else "eval/overall/spl"
+    return {key: np.array([[m.eval_metrics.get(name, 0.0)] for m in ms]) for key, ms in by_row.items()}, ["overall"]
 
 
 @dataclass
@@ -187,6 +196,9 @@ class Matrix:
     """Probability of improvement of the rank-1 row over the next ones: ``{"x", "y", "p", "low", "high"}``."""
     reps: int = 2000
     """Bootstrap resamples."""
+    spl_scores: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    """Per row, the (seeds, levels) matrix of success x efficiency per level (the performance profiles':
+    with a deterministic policy a level's success is 0 or 1, so its profile alone would be a flat step)."""
 
 
 def _mean_where(v: pd.Series) -> float:
@@ -257,8 +269,14 @@ def build_matrix(runs: RunSet, weights: dict[str, float] | None = None, reps: in
     order = stats.success_first_order([float(table.at[i, "score"]) for i in ranked],
                                       [(table.at[i, "success_ci_low"], table.at[i, "success_ci_high"]) for i in ranked])
     table["rank"] = math.nan
+    prev = None
     for pos, j in enumerate(order, start=1):
-        table.at[ranked[j], "rank"] = float(pos)
+        i = ranked[j]
+        tie = prev is not None and table.at[i, "score"] == table.at[prev, "score"] and not stats.wholly_below(
+            (table.at[i, "success_ci_low"], table.at[i, "success_ci_high"]),
+            (table.at[prev, "success_ci_low"], table.at[prev, "success_ci_high"]))
+        table.at[i, "rank"] = table.at[prev, "rank"] if tie else float(pos)
+        prev = i
     table["score_rank"] = table["score"].rank(ascending=False, method="min")
     table = table.sort_values(["rank", "architecture", "condition"], na_position="last").reset_index(drop=True)
     improvement = []
@@ -269,4 +287,5 @@ def build_matrix(runs: RunSet, weights: dict[str, float] | None = None, reps: in
             kx, ky = (x["architecture"], x["condition"]), (y["architecture"], y["condition"])
             p = stats.probability_of_improvement(scores[kx], scores[ky], reps, seed)
             improvement.append({"x": kx, "y": ky, **p})
-    return Matrix(table, per, used, dropped, cats, scores, levels, improvement, reps)
+    spl, _ = score_matrices(runs, "spl")
+    return Matrix(table, per, used, dropped, cats, scores, levels, improvement, reps, spl)

@@ -234,7 +234,9 @@ def plot_aggregate_intervals(matrix: Matrix, path: Path) -> Path:
 
 
 def plot_performance_profiles(matrix: Matrix, path: Path) -> Path:
-    """Fraction of seed x level entries with test success above tau, with 95 % bands over seeds."""
+    """Score distributions (rliable's performance profiles) with 95 % bands over seeds: left, the fraction of
+    seed x level entries whose test success exceeds tau; right, the same for success x efficiency (SPL) on
+    the level, which separates agents that solve the same levels at different speeds."""
     plt = _plt()
     from rliable import plot_utils
 
@@ -242,18 +244,24 @@ def plot_performance_profiles(matrix: Matrix, path: Path) -> Path:
 
     rows = _ranked_rows(matrix)
     colours = arch_colours(matrix.table["architecture"])
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    profiles, cis = {}, {}
-    for k in rows:
-        profiles[_label(*k)], cis[_label(*k)] = stats.performance_profile(matrix.scores[k], reps=min(matrix.reps, 1000))
-    plot_utils.plot_performance_profiles(
-        profiles, stats.TAU, cis, ax=ax, colors={_label(*k): colours[k[0]] for k in rows},
-        linestyles={_label(*k): COND_STYLE.get(k[1], "-.") for k in rows},
-        xlabel=r"test success on a level ($\tau$)", ylabel=r"fraction of seed $\times$ level with success $> \tau$",
-        labelsize=9, ticklabelsize=8)
-    ax.set_xlim(0, 1)
-    ax.legend(fontsize=7.5, frameon=False, loc="upper right")
-    ax.set_title("Performance profiles (higher is better; band = 95% interval over seeds)", fontsize=9.5)
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.2), sharey=True)
+    for ax, (scores, what) in zip(axes, ((matrix.scores, "success"), (matrix.spl_scores, "SPL")), strict=True):
+        profiles, cis = {}, {}
+        for k in rows:
+            if k in scores:
+                profiles[_label(*k)], cis[_label(*k)] = stats.performance_profile(scores[k],
+                                                                                 reps=min(matrix.reps, 1000))
+        plot_utils.plot_performance_profiles(
+            profiles, stats.TAU, cis, ax=ax, colors={_label(*k): colours[k[0]] for k in rows},
+            linestyles={_label(*k): COND_STYLE.get(k[1], "-.") for k in rows},
+            xlabel=rf"test {what} on a level ($\tau$)",
+            ylabel=r"fraction of seed $\times$ level with score $> \tau$" if what == "success" else "",
+            labelsize=9, ticklabelsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{what} > tau", fontsize=9.5)
+    axes[1].legend(fontsize=7.5, frameon=False, loc="upper right")
+    fig.suptitle("Performance profiles (higher is better; band = 95% interval over seeds)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

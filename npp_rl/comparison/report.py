@@ -121,7 +121,9 @@ def why_text(matrix: Matrix, champion: dict | None) -> str:
     w = ranked.iloc[0]
     n = int(w["seeds"])
     parts = [f"**{w['architecture']} ({w['condition']})** ranks first with score {w['score']:.3f} "
-             f"over {_seeds(w.to_dict())} seed{'s' if n != 1 else ''}: test success {w['success']:.2f}"
+             f"over {n} evaluated seed{'s' if n != 1 else ''}"
+             + (f" (of {int(w['trained'])} trained)" if int(w["trained"]) > n else "")
+             + f": test success {w['success']:.2f}"
              + (f" (95% CI over seeds {w['success_ci_low']:.2f}–{w['success_ci_high']:.2f}, IQM {w['iqm']:.2f})"
                 if n > 1 else " (one seed: no interval over seeds)")]
     extras = []

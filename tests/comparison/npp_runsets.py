@@ -50,7 +50,7 @@ def eval_run(experiment: str, train_id: str | None, arch: str, cond: str, levels
         mlflow.log_metrics(m)
         if per_level:
             rows = [{"level": f"{category}/{i:03d}", "category": category, "episodes": 1, "successes": int(v),
-                     "success_rate": float(v)} for i, v in enumerate(levels)]
+                     "success_rate": float(v), "efficiency": efficiency if v else None} for i, v in enumerate(levels)]
             with tempfile.TemporaryDirectory() as tmp:
                 p = Path(tmp) / "per_level.json"
                 p.write_text(json.dumps(rows))

@@ -14,7 +14,9 @@ from npp_rl import tracking
 from npp_rl.comparison import (
     CompareConfig,
     CompareError,
+    RunSet,
     build_matrix,
+    choose_champion,
     collect_runs,
     parse_weights,
     run_compare,
@@ -70,9 +72,21 @@ def test_matrix_from_synthetic_runs(synthetic):
     assert sum(m.weights.values()) == pytest.approx(1.0)
     # latency-only weights: everything under the 5 ms target ties; parameters-only: the smallest wins
     fast = build_matrix(runs, parse_weights({k: 0.0 for k in parse_weights(None)} | {"latency": 1.0}))
-    assert (fast.table.dropna(subset=["rank"])["rank"] == 1).all()
+    ft = fast.table.dropna(subset=["rank"])
+    assert (ft["score"] == 1).all()  # every row ties on the score, so success decides the rank
+    for hi, lo in zip(ft.itertuples(), ft.iloc[1:].itertuples(), strict=False):
+        assert hi.rank < lo.rank or (hi.rank == lo.rank and hi.success_ci_low <= lo.success_ci_high)
+        if hi.success_ci_low > lo.success_ci_high:
+            assert hi.rank < lo.rank
+    # parameters-only weights: the smallest model has the best score, but success comes first, so it cannot
+    # rank above a row whose success interval lies wholly above its own
     small = build_matrix(runs, parse_weights({k: 0.0 for k in parse_weights(None)} | {"parameters": 1.0}))
-    assert small.table.iloc[0]["architecture"] == "mlp_baseline"
+    st = small.table.dropna(subset=["rank"])
+    assert set(st.loc[st["score_rank"] == 1, "architecture"]) == {"mlp_baseline"}
+    top = st.iloc[0]
+    assert (top["architecture"], top["condition"]) == ("vision_free", "pretrained")
+    for r in st[st["architecture"] == "mlp_baseline"].itertuples():
+        assert r.success_ci_high < top["success_ci_low"] and r.rank > 1
 
 
 def test_compare_run_report_and_champion(synthetic, tmp_path):
@@ -91,18 +105,26 @@ def test_compare_run_report_and_champion(synthetic, tmp_path):
         "models:/npp-rl-vision_free@champion"
     arts = {a.path for a in client.list_artifacts(res.run_id)}
     assert {"report.md", "report.html", "matrix.csv", "training_curves.png", "category_success.png",
-            "pretraining_impact.png", "success_vs_latency.png", "champion.json"} <= arts
+            "pretraining_impact.png", "success_vs_latency.png", "aggregate_intervals.png", "performance_profiles.png",
+            "champion.json"} <= arts
     md = (res.out / "report.md").read_text()
     assert "vision_free (pretrained)** ranks first" in md and "Champion: `models:/npp-rl-vision_free@champion`" in md
     assert "no finished evaluate run" in md  # the incomplete run is listed
     html = (res.out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4 and "<table" in html
-    # other weights, another winner: the alias moves to that architecture's model
+    assert html.count("data:image/png;base64,") == 6 and "<table" in html
+    # weights that favour the smallest model: its score wins, success-first keeps the champion
     res2 = run_compare(CompareConfig(experiment_name="cmp-test", weights={"success": 0.0, "efficiency": 0.0,
                                      "safety": 0.0, "sample_efficiency": 0.0, "train_throughput": 0.0,
-                                     "parameters": 1.0, "latency": 0.0}))
-    assert res2.champion["name"] == "npp-rl-mlp_baseline"
-    assert tracking.get_alias_version("npp-rl-mlp_baseline", "champion") == res2.champion["version"]
+                                     "parameters": 1.0, "latency": 0.0}, bootstrap_reps=500))
+    assert res2.champion["name"] == "npp-rl-vision_free"
+    t2 = res2.matrix.table
+    assert set(t2.loc[t2["score_rank"] == 1, "architecture"]) == {"mlp_baseline"}
+    # another winner (only mlp_baseline's runs in the comparison): the alias moves to that architecture's model
+    runs = collect_runs("cmp-test")
+    only_mlp = RunSet(runs.experiment_name, [m for m in runs.models if m.architecture == "mlp_baseline"], runs.bench)
+    ch2 = choose_champion(only_mlp, build_matrix(only_mlp, reps=200))
+    assert ch2["name"] == "npp-rl-mlp_baseline" and ch2["condition"] == "pretrained"
+    assert tracking.get_alias_version("npp-rl-mlp_baseline", "champion") == ch2["version"]
     with pytest.raises(CompareError, match="no finished evaluate run"):
         run_compare(CompareConfig(experiment_name="cmp-test", strict=True))
 
