@@ -53,7 +53,7 @@ def _outputs(nb, kind: str) -> int:
 @pytest.mark.slow
 def test_compare_notebook(study, tmp_path):
     nb = run_notebook("compare.ipynb", 'EXPERIMENT = "nb-study"\nTRACKING_URI = None\nWEIGHTS = {}', tmp_path)
-    assert _outputs(nb, "image/png") == 4  # the four plots
+    assert _outputs(nb, "image/png") == 6  # the six plots (aggregate intervals and profiles included)
     html = "".join(o["data"].get("text/html", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []) if "data" in o)
     assert "vision_free" in html and "no finished evaluate run" in html
