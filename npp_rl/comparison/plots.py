@@ -15,6 +15,7 @@ from npp_rl.comparison.matrix import Matrix
 
 COND_STYLE = {"scratch": "-", "pretrained": "--", "bc_only": ":"}
 COND_MARKER = {"scratch": "o", "pretrained": "^", "bc_only": "D"}
+COND_HATCH = {"pretrained": "//", "bc_only": ".."}
 DPI = 130
 
 
@@ -106,12 +107,12 @@ def plot_category_success(matrix: Matrix, path: Path) -> Path:
             vals.append(g[col].mean())
             errs.append(g[col].std(ddof=0) if len(g) > 1 else 0.0)
         ax.bar(x - 0.4 + width * (i + 0.5), vals, width, yerr=errs, capsize=2, color=colours[arch],
-               hatch="//" if cond == "pretrained" else None, edgecolor="white", lw=0.5, label=_label(arch, cond),
+               hatch=COND_HATCH.get(cond), edgecolor="white", lw=0.5, label=_label(arch, cond),
                error_kw={"elinewidth": 0.8, "ecolor": "0.3"})
     ax.set_xticks(x, cats)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("test success rate")
-    ax.set_title("Test success per level category (mean over seeds, whiskers = std; hatched = pretrained)",
+    ax.set_title("Test success per level category (mean over seeds, whiskers = std; // pretrained, .. BC only)",
                  fontsize=9.5)
     ax.legend(fontsize=7.5, ncol=min(4, max(1, len(t))), frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.08))
