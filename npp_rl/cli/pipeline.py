@@ -22,7 +22,7 @@ from npp_rl.cli._common import split_names
 def pipeline_cmd(preset, experiment_name, architectures, seeds, data_dir, test_pretraining, total_timesteps,
                  tracking_uri) -> None:
     """generate levels -> pretrain -> train -> evaluate -> compare, chained by run ids."""
-    from npp_rl.pipeline import PipelineConfig, load_presets, run_pipeline
+    from npp_rl.pipeline import PipelineConfig, PipelineError, load_presets, run_pipeline
     from npp_rl.tracking import TrackingError
 
     base = load_presets()[preset]
@@ -36,6 +36,6 @@ def pipeline_cmd(preset, experiment_name, architectures, seeds, data_dir, test_p
         test_pretraining=test_pretraining, train=train)
     try:
         run_id = run_pipeline(cfg)
-    except TrackingError as exc:
+    except (TrackingError, PipelineError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(run_id)

@@ -35,19 +35,25 @@ def _stack(directory: str, **overrides):
               help="SQLAlchemy URI of MLflow's backend store (e.g. postgresql://user:pw@host/db); "
                    "default: SQLite file in the stack folder.")
 @click.option("--bucket", default=None, help="Artifact bucket [npp-rl].")
+@click.option("--auth/--no-auth", default=None,
+              help="MLflow's basic-auth app: every request needs credentials (a generated admin password, "
+                   "0600 in DIR/auth/admin-password) [kept from the last up; off at first].")
 @click.option("--timeout", type=float, default=90.0, show_default=True, help="Seconds to wait for health.")
-def stack_up(directory, mlflow_port, s3_port, backend_store_uri, bucket, timeout):
-    """Start SeaweedFS (S3, loopback only) and the MLflow server; wait until healthy."""
+def stack_up(directory, mlflow_port, s3_port, backend_store_uri, bucket, auth, timeout):
+    """Start SeaweedFS (S3, loopback only) and the MLflow server; wait until healthy.
+
+    Prints the exports a client needs (with --auth the password is read from its file, not printed).
+    """
     from npp_rl.stack import StackError
 
     st = _stack(directory, mlflow_port=mlflow_port, s3_port=s3_port,
-                backend_store_uri=backend_store_uri, bucket=bucket)
+                backend_store_uri=backend_store_uri, bucket=bucket, auth=auth)
     try:
         st.up(timeout=timeout, progress=lambda m: click.echo(m, err=True))
     except StackError as exc:
         raise click.ClickException(str(exc)) from None
-    for k, v in st.env().items():
-        click.echo(f"export {k}={v}")
+    for line in st.exports():
+        click.echo(line)
 
 
 @stack.command("down")
@@ -73,6 +79,7 @@ def stack_status(directory, as_json):
         click.echo(f"tracking URI : {info['tracking_uri']}")
         click.echo(f"S3 endpoint  : {info['s3_endpoint']}  artifacts: {info['artifacts_destination']}")
         click.echo(f"backend store: {info['backend_store_uri']}")
+        click.echo(f"auth         : {'basic auth (MLFLOW_TRACKING_USERNAME/PASSWORD)' if info['auth'] else 'none'}")
         for name, p in info["processes"].items():
             state = "healthy" if p["healthy"] else ("running, unhealthy" if p["running"] else "stopped")
             click.echo(f"{name:10s}: {state} pid={p['pid']} rss={p['rss_mb']} MB")
@@ -83,6 +90,7 @@ def stack_status(directory, as_json):
 @stack.command("env")
 @_stack_dir
 def stack_env(directory):
-    """Print the exports a client needs (eval "$(npp-rl stack env)")."""
-    for k, v in _stack(directory).env().items():
-        click.echo(f"export {k}={v}")
+    """Print the exports a client needs (eval "$(npp-rl stack env)"); a password is read from its 0600
+    file by the shell, never printed."""
+    for line in _stack(directory).exports():
+        click.echo(line)

@@ -60,6 +60,7 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
     """
     from npp_rl.models import get_architecture
     from npp_rl.training import TrainConfig, train
+    from npp_rl.training.distributed import CollectiveError
 
     names = split_names(list(archs) + list(ctx.args))
     kw["init_from"], kw["resume_from"] = none_word(kw["init_from"]), none_word(kw["resume_from"])
@@ -81,7 +82,7 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
                           sync_gradients=not no_sync_gradients, progress_bar=not no_progress,
                           register=not no_register, **kw)
         run_id = train(cfg)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, CollectiveError) as e:
         raise click.ClickException(str(e)) from None
     if run_id:
         click.echo(f"run_id={run_id}")

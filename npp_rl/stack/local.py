@@ -2,15 +2,19 @@
 
 Everything lives in one stack folder (default ``.npp-rl-stack/``):
 
-``stack.json``        ports, bucket, backend store URI (written on first ``up``, reused after)
+``stack.json``        ports, bucket, backend store URI (0600: the URI may hold a password; written on
+                      first ``up``, reused after)
 ``credentials.json``  S3 keys (0600), generated once unless given by the environment
+``auth/``             with ``auth``: the admin password and the auth app's files (0600, see ``auth.py``)
 ``s3.json``           SeaweedFS identity file (0600)
 ``seaweedfs/``        the object store's data (persists across down/up)
 ``mlflow.db``         the default SQLite backend store
 ``*.pid``, ``*.log``  the stack's own processes and their logs
 
 Clients only talk to MLflow over HTTP; MLflow proxies artifacts to the bucket, so clients need
-no S3 keys. Keys never appear in printed output, logs written by npp-rl, params or tags.
+no S3 keys. Keys never appear in printed output, logs written by npp-rl, params or tags; the
+backend store URI reaches ``mlflow server`` through its environment (``MLFLOW_BACKEND_STORE_URI``),
+not its command line, where ``ps`` would show it to every user.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from npp_rl.stack import auth as A
+from npp_rl.tracking.redact import redact_uri
 
 HOST = "127.0.0.1"
 KEY_ENV = ("NPP_RL_S3_ACCESS_KEY", "NPP_RL_S3_SECRET_KEY")
@@ -60,6 +67,8 @@ class StackConfig:
     """SQLAlchemy URI of MLflow's backend store; empty = SQLite file in the stack folder."""
     workers: int = 1
     """MLflow server worker processes."""
+    auth: bool = False
+    """Run MLflow's basic-auth app: every request needs a user and password (admin's kept 0600 in auth/)."""
     extra: dict = field(default_factory=dict)
 
     def ports(self) -> dict[str, int]:
@@ -279,8 +288,8 @@ class LocalStack:
         if busy:
             raise StackError(f"port(s) in use on {HOST}: {', '.join(busy)}; stop what holds them or "
                              f"choose other ports (stack.json in {self.dir})")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "stack.json").write_text(json.dumps(asdict(self.config), indent=2))
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_private(self.dir / "stack.json", json.dumps(asdict(self.config), indent=2))
         access, secret = self.credentials()
         identity = {"identities": [{"name": "npp-rl", "credentials": [{"accessKey": access, "secretKey": secret}],
                                     "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
@@ -307,11 +316,15 @@ class LocalStack:
                           AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1",
                           MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false", MLFLOW_DISABLE_TELEMETRY="true")
             ml_env.pop("MLFLOW_TRACKING_URI", None)
+            ml_env["MLFLOW_BACKEND_STORE_URI"] = self.backend_store_uri  # not argv: `ps` shows argv to all
             ml_cmd = [mlflow_bin, "server", "--host", HOST, "--port", str(c.mlflow_port),
-                      "--backend-store-uri", self.backend_store_uri,
                       "--artifacts-destination", self.artifacts_destination, "--serve-artifacts",
                       "--workers", str(c.workers)]
-            progress(f"starting MLflow server on {self.tracking_uri} ...")
+            if c.auth:
+                ml_env.update(A.server_env(self.dir))
+                ml_cmd += ["--app-name", "basic-auth"]
+            progress(f"starting MLflow server on {self.tracking_uri}"
+                     f"{' (basic auth: user ' + A.ADMIN_USER + ', password in ' + str(A.password_file(self.dir)) + ')' if c.auth else ''} ...")
             self._spawn("mlflow", ml_cmd, ml_env)
             self._wait("mlflow", self.mlflow_healthy, timeout)
         except BaseException:
@@ -339,7 +352,8 @@ class LocalStack:
 
         out: dict = {"dir": str(self.dir), "tracking_uri": self.tracking_uri, "s3_endpoint": self.s3_endpoint,
                      "artifacts_destination": self.artifacts_destination,
-                     "backend_store_uri": _redact(self.backend_store_uri), "processes": {}}
+                     "backend_store_uri": redact_uri(self.backend_store_uri), "auth": self.config.auth,
+                     "processes": {}}
         total = 0
         for name in PROCS:
             pid = self.pid(name)
@@ -359,15 +373,22 @@ class LocalStack:
         return out
 
     def env(self) -> dict[str, str]:
-        """What a client needs: only the tracking URI (artifacts are proxied, no S3 keys)."""
-        return {"MLFLOW_TRACKING_URI": self.tracking_uri}
+        """What a client needs: the tracking URI (artifacts are proxied, no S3 keys), and with auth the
+        admin's user name and password (real values: for clients in this process, never to print)."""
+        out = {"MLFLOW_TRACKING_URI": self.tracking_uri}
+        if self.config.auth:
+            out.update(A.client_env(self.dir))
+        return out
+
+    def exports(self) -> list[str]:
+        """Shell lines for ``eval "$(npp-rl stack env)"``; a password is read from its file, not printed."""
+        lines = [f"export MLFLOW_TRACKING_URI={self.tracking_uri}"]
+        if self.config.auth:
+            lines += A.client_exports(self.dir)
+        return lines
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
+_write_private = A.write_private
 
 
 def _start_time(pid: int) -> str | None:
@@ -390,10 +411,3 @@ def _tail(path: Path, n: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
     except OSError:
         return "(no log)"
-
-
-def _redact(uri: str) -> str:
-    """Hide a password in a SQLAlchemy URI (user:pass@host -> user:***@host)."""
-    import re
-
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", uri)

@@ -12,6 +12,10 @@ Where runs go
         before any work starts), calls ``mlflow.set_tracking_uri`` and prints where runs go.
     ``get_or_create_experiment(name) -> experiment_id``
 
+Secrets
+    ``redact(value)`` / ``redact_text(text)`` / ``redact_uri(uri)``: passwords in URIs (and secret
+        query values) masked; the one place everything logged, tagged or printed goes through.
+
 What every run records
     ``start_run(experiment_name, *, step, run_name=None, config=None, seed=None, tags=None,
                 parent_run_id=None, resume_run_id=None, nested=False)``
@@ -40,6 +44,7 @@ Models
     ``load_pyfunc(uri)`` for ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/...``.
 """
 
+from npp_rl.tracking.redact import redact, redact_text, redact_uri
 from npp_rl.tracking.registry import (
     get_alias_version,
     load_pyfunc,
@@ -62,7 +67,7 @@ from npp_rl.tracking.runs import (
     log_config,
     start_run,
 )
-from npp_rl.tracking.sync import ResilientLogger, TensorBoardSync
+from npp_rl.tracking.sync import ResilientLogger, TensorBoardSync, last_logged_step
 from npp_rl.tracking.uri import (
     TrackingError,
     TrackingTarget,
@@ -89,12 +94,16 @@ __all__ = [
     "flatten_config",
     "get_alias_version",
     "get_or_create_experiment",
+    "last_logged_step",
     "load_pyfunc",
     "log_config",
     "log_policy",
     "log_pyfunc",
     "model_name",
     "pip_requirements",
+    "redact",
+    "redact_text",
+    "redact_uri",
     "register_model",
     "resolve_tracking",
     "set_alias",

@@ -14,6 +14,7 @@ from typing import Any
 
 import mlflow
 
+from npp_rl.tracking.redact import redact_text
 from npp_rl.tracking.uri import current_target, get_or_create_experiment
 
 TAG_STEP = "npp_rl.step"
@@ -30,7 +31,7 @@ _PARAM_MAX = 6000
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
-    """A dataclass (nested allowed) or mapping as a plain JSON-able dict."""
+    """A dataclass (nested allowed) or mapping as a plain JSON-able dict, secrets in URIs redacted."""
     if config is None:
         return {}
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
@@ -43,11 +44,11 @@ def config_to_dict(config: Any) -> dict[str, Any]:
             return {str(k): clean(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
             return [clean(x) for x in v]
-        if isinstance(v, Path):
-            return str(v)
-        if isinstance(v, (str, int, float, bool)) or v is None:
+        if isinstance(v, (str, Path)):
+            return redact_text(str(v))
+        if isinstance(v, (int, float, bool)) or v is None:
             return v
-        return str(v)
+        return redact_text(str(v))
 
     return clean(dict(config))
 
@@ -84,8 +85,8 @@ def git_commit(path: Path | None = None) -> str | None:
 
 
 def command_line() -> str:
-    """The command line of this process, as a shell would show it."""
-    argv = list(sys.argv)
+    """The command line of this process, as a shell would show it (URIs redacted)."""
+    argv = [redact_text(a) for a in sys.argv]
     if argv and argv[0].endswith(("npp-rl", "cli.py", "__main__.py")):
         argv[0] = "npp-rl"
     return shlex.join(argv)
@@ -133,7 +134,7 @@ def start_run(
         all_tags[TAG_SEED] = str(seed)
     for k, v in (tags or {}).items():
         if v is not None:
-            all_tags[k] = str(v)
+            all_tags[k] = redact_text(str(v))
     if parent_run_id:
         all_tags["mlflow.parentRunId"] = parent_run_id
     kwargs: dict[str, Any] = {"run_id": run_id} if run_id else {
@@ -153,7 +154,8 @@ def find_runs(experiment_name: str, filter_tags: Mapping[str, str] | None = None
     """Runs of an experiment as a pandas DataFrame, selected by npp-rl tags (never by folders)."""
     exp = mlflow.get_experiment_by_name(experiment_name)
     if exp is None:
-        raise LookupError(f"experiment {experiment_name!r} does not exist on {mlflow.get_tracking_uri()}")
+        raise LookupError(f"experiment {experiment_name!r} does not exist on "
+                         f"{redact_text(mlflow.get_tracking_uri())}")
     clauses = [f"tags.`{k}` = '{v}'" for k, v in (filter_tags or {}).items()]
     if status:
         clauses.append(f"attributes.status = '{status}'")

@@ -88,6 +88,20 @@ class TensorBoardSync:
         return uploaded
 
 
+def last_logged_step(run_id: str, journal: Path | None = None, client: MlflowClient | None = None) -> int:
+    """The highest step of any metric of ``run_id``, on the server or still in ``journal``; -1 if none."""
+    client = client or MlflowClient()
+    best = -1
+    for key in client.get_run(run_id).data.metrics:
+        for m in client.get_metric_history(run_id, key):
+            best = max(best, int(m.step))
+    if journal is not None and Path(journal).exists():
+        for line in Path(journal).read_text().splitlines():
+            if line.strip():
+                best = max(best, int(json.loads(line)["s"]))
+    return best
+
+
 class ResilientLogger:
     """Log metrics/params/tags to a run without ever stopping the caller.
 
@@ -110,8 +124,12 @@ class ResilientLogger:
         self.failures = 0
         self.connected = True
         self._retry_at = 0.0  # while the server is away, back off (5 s doubling to 60 s) between tries
+        #: points at or below this step are dropped (a resumed run redoing steps the run already has)
+        self.skip_through_step: int | None = None
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        if self.skip_through_step is not None and int(step) <= self.skip_through_step:
+            return
         ts = int(time.time() * 1000)
         with self.journal.open("a") as f:
             for k, v in metrics.items():

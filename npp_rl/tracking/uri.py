@@ -10,6 +10,8 @@ from pathlib import Path
 
 import mlflow
 
+from npp_rl.tracking.redact import install_log_filter, redact_text, redact_uri
+
 #: URI schemes the tracking layer accepts (SQLAlchemy dialects for a database backend).
 _DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 _HTTP_SCHEMES = ("http", "https")
@@ -58,36 +60,38 @@ def resolve_tracking(explicit: str | None = None) -> TrackingTarget:
 def _check_http(uri: str, timeout: float) -> None:
     import requests
 
+    shown = redact_uri(uri)
     url = uri.rstrip("/") + "/health"
     try:
         resp = requests.get(url, timeout=timeout)
     except requests.RequestException as exc:
         raise TrackingError(
-            f"MLflow tracking server {uri} is unreachable ({type(exc).__name__}: {exc}). "
+            f"MLflow tracking server {shown} is unreachable ({type(exc).__name__}: {redact_text(str(exc))}). "
             "Start it (`npp-rl stack up`), fix --tracking-uri / MLFLOW_TRACKING_URI, or unset both "
             "to use the embedded default."
         ) from None
     if resp.status_code != 200:
-        raise TrackingError(f"MLflow tracking server {uri} answered {resp.status_code} on /health")
+        raise TrackingError(f"MLflow tracking server {shown} answered {resp.status_code} on /health")
 
 
 def check_target(target: TrackingTarget, timeout: float = 5.0) -> None:
     """Raise :class:`TrackingError` when the URI is malformed or the server cannot be reached."""
     uri = target.uri
+    shown = redact_uri(uri)
     parsed = urllib.parse.urlparse(uri)
     scheme = parsed.scheme.split("+", 1)[0]
     if scheme in _HTTP_SCHEMES:
         if not parsed.hostname:
-            raise TrackingError(f"malformed tracking URI {uri!r}: no host")
+            raise TrackingError(f"malformed tracking URI {shown!r}: no host")
         try:
             parsed.port  # noqa: B018 - raises on a bad port
         except ValueError as exc:
-            raise TrackingError(f"malformed tracking URI {uri!r}: {exc}") from None
+            raise TrackingError(f"malformed tracking URI {shown!r}: {exc}") from None
         _check_http(uri, timeout)
     elif scheme == "sqlite":
         path = uri[len("sqlite:///") :] if uri.startswith("sqlite:///") else ""
         if not path:
-            raise TrackingError(f"malformed tracking URI {uri!r}: expected sqlite:///ABSOLUTE/PATH.db")
+            raise TrackingError(f"malformed tracking URI {shown!r}: expected sqlite:///ABSOLUTE/PATH.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     elif scheme in _DB_SCHEMES:
         pass  # the database itself is checked by MLflow on first use
@@ -97,7 +101,7 @@ def check_target(target: TrackingTarget, timeout: float = 5.0) -> None:
         pass
     else:
         raise TrackingError(
-            f"malformed tracking URI {uri!r}: scheme {scheme!r} is not one of "
+            f"malformed tracking URI {shown!r}: scheme {scheme!r} is not one of "
             f"{', '.join(_HTTP_SCHEMES + _DB_SCHEMES + ('file',))}"
         )
 
@@ -112,8 +116,9 @@ def configure(explicit: str | None = None, quiet: bool = False) -> TrackingTarge
     mlflow.set_tracking_uri(target.uri)
     if target.embedded:
         os.environ.setdefault("MLFLOW_TRACKING_URI", target.uri)  # child processes follow
+    install_log_filter("mlflow")
     if not quiet:
-        where = f"tracking: {target.uri}"
+        where = f"tracking: {redact_uri(target.uri)}"
         if target.artifact_root:
             where += f"  artifacts: {target.artifact_root}"
         print(where, file=sys.stderr)

@@ -13,6 +13,7 @@ from stable_baselines3.common.logger import KVWriter
 
 from npp_rl.training import checkpoint as C
 from npp_rl.training import distributed as D
+from npp_rl.training import resume as R
 
 #: While the tracking server is unreachable, journaled metrics are retried this often (seconds).
 OUTAGE_RETRY_S = 60.0
@@ -107,7 +108,10 @@ def evaluate(model, env, n_episodes: int, deterministic: bool = True) -> dict[st
 class NppTrainingCallback(BaseCallback):
     """Checkpoints every ``save_freq`` global steps, evaluation every ``eval_freq``, TensorBoard sync.
 
-    All ranks run it (the RNG states of every rank go into the checkpoint); only rank 0 writes.
+    All ranks run it and decide from the same global step (``num_timesteps * world_size``, equal on
+    every rank), between PPO iterations: when a rollout starts, the model, its last observation and
+    the environments agree, so a checkpoint taken there resumes exactly. Every rank takes part in a
+    checkpoint (its RNG and env state go in); only rank 0 writes and evaluates.
     """
 
     def __init__(self, *, run_id: str | None, ckpt_dir: Path, save_freq: int, eval_freq: int, eval_env_fn,
@@ -138,8 +142,10 @@ class NppTrainingCallback(BaseCallback):
         g = self.global_step()
         self._next_save = (g // self.save_freq + 1) * self.save_freq if self.save_freq else None
         self._next_eval = (g // self.eval_freq + 1) * self.eval_freq if self.eval_freq else None
+        if self.last_checkpoint_step is None and self.meta.get("resumed_from_step") is not None:
+            self.last_checkpoint_step = int(self.meta["resumed_from_step"])
 
-    def _on_step(self) -> bool:
+    def _on_rollout_start(self) -> None:
         g = self.global_step()
         if self._next_save is not None and g >= self._next_save:
             self.save_checkpoint()
@@ -147,6 +153,8 @@ class NppTrainingCallback(BaseCallback):
         if self._next_eval is not None and g >= self._next_eval:
             self.run_eval()
             self._next_eval = (g // self.eval_freq + 1) * self.eval_freq
+
+    def _on_step(self) -> bool:
         if self.tb_sync is not None and time.monotonic() - self._tb_last > self.tb_every \
                 and getattr(self.metrics, "connected", True):
             self._tb_last = time.monotonic()
@@ -154,14 +162,17 @@ class NppTrainingCallback(BaseCallback):
         return True
 
     def save_checkpoint(self) -> Path | None:
-        states = D.gather_objects(C.rng_state())
+        """Every rank calls this at the same global step (checked: a rank elsewhere fails them all)."""
         g = self.global_step()
+        states = D.agree("checkpoint", g, R.capture(self.model, self.training_env))
+        self.last_checkpoint_step = g  # on every rank: all decide the final save from it
         if not self.info.is_main:
             return None
-        meta = dict(self.meta, global_step=g, local_step=int(self.model.num_timesteps),
-                    world_size=self.info.world_size, n_updates=int(self.model._n_updates), saved_at=time.time())
+        meta = {k: v for k, v in self.meta.items() if k != "resumed_from_step"}
+        meta.update(global_step=g, local_step=int(self.model.num_timesteps), world_size=self.info.world_size,
+                    n_updates=int(self.model._n_updates), saved_at=time.time(),
+                    counters={k: int(getattr(self.model, k)) for k in R.COUNTERS})
         path = C.save(self.model, self.ckpt_dir, meta, states)
-        self.last_checkpoint_step = g
         if self.run_id:
             C.upload(path, self.run_id)
         if self.metrics is not None:

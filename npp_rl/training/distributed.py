@@ -7,6 +7,8 @@ $(which npp-rl) train ...``); multi-node is the same command with ``--nnodes M -
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import math
 import os
 from dataclasses import dataclass
@@ -30,8 +32,30 @@ class DistInfo:
         return self.world_size > 1
 
 
-def init_distributed(device: str = "cpu") -> DistInfo:
-    """Join the torchrun process group (gloo on CPU, NCCL on GPU); world size 1 without torchrun."""
+#: Seconds a collective waits for the other ranks before failing (``NPP_RL_DIST_TIMEOUT_S`` overrides).
+#: Rank 0 alone uploads checkpoints and evaluates between collectives, so leave it minutes.
+DEFAULT_TIMEOUT_S = 600.0
+
+
+class CollectiveError(RuntimeError):
+    """Ranks disagreed on, or did not all reach, a collective; the message names rank and step."""
+
+
+_TIMEOUT: dict[str, float] = {}
+
+
+def timeout_s(explicit: float | None = None) -> float:
+    """The collective timeout: ``explicit``, else the one the process group was made with, else
+    ``NPP_RL_DIST_TIMEOUT_S``, else :data:`DEFAULT_TIMEOUT_S`."""
+    if explicit:
+        return float(explicit)
+    return _TIMEOUT.get("s") or float(os.environ.get("NPP_RL_DIST_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
+
+
+def init_distributed(device: str = "cpu", timeout: float | None = None) -> DistInfo:
+    """Join the torchrun process group (gloo on CPU, NCCL on GPU) with a collective timeout, so that
+    ranks that stop meeting each other fail with a :class:`CollectiveError` instead of hanging;
+    world size 1 without torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return DistInfo()
@@ -39,7 +63,8 @@ def init_distributed(device: str = "cpu") -> DistInfo:
         backend = "nccl" if device.startswith("cuda") and dist.is_nccl_available() else "gloo"
         if backend == "nccl":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group(backend=backend)
+        _TIMEOUT["s"] = timeout_s(timeout)
+        dist.init_process_group(backend=backend, timeout=datetime.timedelta(seconds=_TIMEOUT["s"]))
     return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
@@ -59,7 +84,8 @@ def allreduce_gradients(params: list[torch.nn.Parameter], max_grad_norm: float |
     world = dist.get_world_size()
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
     flat = torch.cat([g.reshape(-1) for g in grads]).float()
-    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    with collective("gradient all-reduce"):
+        dist.all_reduce(flat, op=dist.ReduceOp.SUM)
     flat.div_(world)
     offset = 0
     for p in params:
@@ -70,25 +96,55 @@ def allreduce_gradients(params: list[torch.nn.Parameter], max_grad_norm: float |
         torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
 
 
-def gather_objects(obj) -> list:
+@contextlib.contextmanager
+def collective(what: str, step: int | None = None):
+    """Name a collective: a timeout or a broken peer inside it becomes a :class:`CollectiveError`
+    saying which rank, at which global step, waited in what."""
+    try:
+        yield
+    except CollectiveError:
+        raise
+    except (RuntimeError, dist.DistBackendError) as e:
+        info = current()
+        at = f" at global step {step}" if step is not None else ""
+        raise CollectiveError(
+            f"rank {info.rank}/{info.world_size}{at}: collective '{what}' failed or timed out after "
+            f"{timeout_s():.0f}s (another rank diverged, died or is elsewhere): {type(e).__name__}: {e}") from e
+
+
+def gather_objects(obj, what: str = "gather", step: int | None = None) -> list:
     """``all_gather_object`` when distributed, else ``[obj]``."""
     info = current()
     if not info.enabled:
         return [obj]
     out = [None] * info.world_size
-    dist.all_gather_object(out, obj)
+    with collective(what, step):
+        dist.all_gather_object(out, obj)
     return out
 
 
-def broadcast_object(obj, src: int = 0):
+def agree(what: str, step: int, payload=None) -> list:
+    """Every rank states that it is at ``what`` at global ``step``; any rank elsewhere fails all of
+    them with a message naming each rank's step. Returns every rank's ``payload``."""
+    parts = gather_objects((what, int(step), payload), what=what, step=step)
+    seen = {(p[0], p[1]) for p in parts}
+    if len(seen) > 1:
+        ranks = ", ".join(f"rank {r}: {p[0]}@{p[1]}" for r, p in enumerate(parts))
+        raise CollectiveError(f"ranks diverged at '{what}' (rank {current().rank}, step {step}): {ranks}")
+    return [p[2] for p in parts]
+
+
+def broadcast_object(obj, src: int = 0, what: str = "broadcast"):
     info = current()
     if not info.enabled:
         return obj
     box = [obj]
-    dist.broadcast_object_list(box, src=src)
+    with collective(what):
+        dist.broadcast_object_list(box, src=src)
     return box[0]
 
 
-def barrier() -> None:
+def barrier(what: str = "barrier", step: int | None = None) -> None:
     if current().enabled:
-        dist.barrier()
+        with collective(what, step):
+            dist.barrier()

@@ -78,7 +78,7 @@ class NppPPO(PPO):
         if not info.enabled:
             return super().dump_logs(iteration)
         local = (list(self.ep_info_buffer), list(self.ep_success_buffer))
-        parts = D.gather_objects(local)
+        parts = D.gather_objects(local, what="rollout statistics", step=int(self.num_timesteps) * info.world_size)
         keep_info, keep_succ = self.ep_info_buffer, self.ep_success_buffer
         self.ep_info_buffer = deque((e for p in parts for e in p[0]), maxlen=None)
         self.ep_success_buffer = deque((s for p in parts for s in p[1]), maxlen=None)

@@ -17,6 +17,7 @@ from npp_rl.models.policy import load_policy_weights, policy_kwargs
 from npp_rl.models.registry import get_architecture
 from npp_rl.training import checkpoint as C
 from npp_rl.training import distributed as D
+from npp_rl.training import resume as R
 from npp_rl.training.callbacks import MLFLOW_HTTP_DEFAULTS, MlflowWriter, NppTrainingCallback
 from npp_rl.training.config import TrainConfig, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
@@ -57,7 +58,7 @@ def _broadcast_parameters(model) -> None:
         return
     import torch.distributed as dist
 
-    with torch.no_grad():
+    with torch.no_grad(), D.collective("initial weights broadcast", 0):
         for t in list(model.policy.parameters()) + list(model.policy.buffers()):
             dist.broadcast(t.data, src=0)
 
@@ -81,7 +82,8 @@ def train(config: TrainConfig, env_factory=None) -> str:
     for key, value in MLFLOW_HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     info = D.init_distributed("cuda" if config.device.startswith("cuda") or
-                              (config.device == "auto" and torch.cuda.is_available()) else "cpu")
+                              (config.device == "auto" and torch.cuda.is_available()) else "cpu",
+                              timeout=None)  # NPP_RL_DIST_TIMEOUT_S or D.DEFAULT_TIMEOUT_S
     _set_threads(config, info)
     factory = env_factory or resolve_factory(config.env_factory)
     if config.env_factory is None and env_factory is None:
@@ -119,15 +121,16 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
     info = D.current()
     device = resolve_device(config.device, info)
     use_bf16 = configure_torch(device)
-    ckpt_meta = None
+    ckpt = ckpt_meta = None
     if config.resume_from:
-        ckpt_path = C.locate(config.resume_from, config.output_dir)
-        ckpt_meta = C.read_meta(ckpt_path)
+        ckpt = C.load(C.locate(config.resume_from, config.output_dir))
+        ckpt_meta = ckpt.meta
         arch = ckpt_meta["architecture"]
-        if ckpt_meta.get("world_size", 1) != info.world_size:
-            print(f"resuming a {ckpt_meta.get('world_size')}-rank run on {info.world_size} ranks", file=sys.stderr)
+        hp = R.hyperparams(ckpt_meta)
+        R.check_compatible(config, ckpt_meta, info.world_size, dataclasses.asdict(hp), config.hyperparams)
+    else:
+        hp = load_hyperparams(arch, config.hyperparams_file, config.hyperparams)
     spec = get_architecture(arch)
-    hp = load_hyperparams(arch, config.hyperparams_file, config.hyperparams)
     if info.enabled and hp.target_kl is not None:
         raise ValueError("target_kl must be null when training on several ranks")
     seed = config.seed + 1000 * info.rank
@@ -139,23 +142,22 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
         return make_env(factory, min(config.num_envs, max(1, config.eval_episodes)), config.seed + 10_000_000,
                         spec.modalities, config.train_dataset, "eval")
 
-    if ckpt_meta is not None:
-        model = NppPPO.load(ckpt_path / C.MODEL, env=env, device=device)
-        states = torch.load(ckpt_path / C.RNG, weights_only=False)
-        C.set_rng_state(states[info.rank % len(states)])
+    model = NppPPO(
+        "MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device, verbose=0,
+        **dataclasses.asdict(hp),
+    )
+    if ckpt is not None:
+        ckpt.load_into(model)
+        R.restore(model, env, ckpt_meta, *ckpt.rank(info.rank))
     else:
-        model = NppPPO(
-            "MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device, verbose=0,
-            **dataclasses.asdict(hp),
-        )
         if config.init_from:
             load_policy_weights(model.policy, config.init_from)
         _broadcast_parameters(model)
     model.sync_gradients = config.sync_gradients
     model.policy.features_extractor.autocast_bf16 = use_bf16
 
-    resolved = {
-        "train": dataclasses.asdict(config),
+    resolved = {  # logged as config.json and kept in every checkpoint's meta.json: secrets redacted
+        "train": tracking.redact(dataclasses.asdict(config)),
         "architecture": arch,
         "architecture_spec": spec.to_dict(),
         "ppo": dataclasses.asdict(hp),
@@ -205,6 +207,10 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
         metrics = tracking.ResilientLogger(run_id, journal_dir=out / "journal")
+        if ckpt_meta is not None:
+            # the killed process logged past its checkpoint; the redone interval must not add points
+            # at steps the run already has (deterministic: they would repeat the same values)
+            metrics.skip_through_step = tracking.last_logged_step(run_id, metrics.journal)
         tb_dir = out / "tensorboard"
         formats = [MlflowWriter(metrics, info.world_size)]
         try:
@@ -215,8 +221,11 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
         model.set_logger(Logger(str(out), formats))
     else:
         model.set_logger(Logger(None, []))
+    if ckpt_meta is not None:
+        R.restore_pending_logs(model, ckpt_meta["ranks"][info.rank])
 
-    meta = {"architecture": arch, "run_id": run_id, "config": resolved}
+    meta = {"architecture": arch, "run_id": run_id, "config": resolved,
+            "resumed_from_step": ckpt_meta["global_step"] if ckpt_meta else None}
     cb = NppTrainingCallback(
         run_id=run_id if info.is_main else None, ckpt_dir=out / C.ARTIFACT_PATH, save_freq=config.save_freq,
         eval_freq=config.eval_freq, eval_env_fn=eval_env_fn, eval_episodes=config.eval_episodes, meta=meta,
@@ -233,7 +242,8 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
     wall = time.perf_counter() - t0
     steps = (model.num_timesteps - start_steps) * info.world_size
 
-    # final checkpoint and evaluation (every rank takes part in the checkpoint's RNG gather)
+    # final checkpoint and evaluation: every rank knows the last checkpoint's step, so all of them
+    # (or none) enter the checkpoint's collective
     if cb.last_checkpoint_step != cb.global_step():
         cb.save_checkpoint()
     final_eval = cb.run_eval() if config.eval_episodes > 0 else {}
@@ -255,7 +265,8 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
             print(f"training finished but the tracking server is unreachable; metrics are journaled in "
                   f"{metrics.journal}. Run `npp-rl train --resume-from {run_id} ...` (same --total-timesteps) "
                   "when it is back to deliver them and log the policy.", file=sys.stderr)
-    D.barrier()
+    # no closing barrier: the other ranks are done and may exit (torchrun waits for all of them)
+    # while rank 0 delivers metrics and registers the model, which may outlast the collective timeout
     return run_id
 
 

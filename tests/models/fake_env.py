@@ -95,11 +95,53 @@ def fake_batch(space: gym.spaces.Dict, batch: int, seed: int = 0):
     return out
 
 
-def make_fake_vec_env(num_envs, seed, modalities, dataset, split):
-    """An env factory for ``TrainConfig.env_factory = "fake_env:make_fake_vec_env"``."""
+def _fake_vec_env_class():
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    class FakeVecEnv(DummyVecEnv):
+        """DummyVecEnv of fake envs with the resume protocol (``state_dict``/``load_state_dict``):
+        its state is complete (every world mid-episode), so a resumed run is bit-identical."""
+
+        state_is_complete = True
+
+        def state_dict(self) -> dict:
+            return {"worlds": [{"rng": e._rng.bit_generator.state, "t": e._t, "score": e._score,
+                                "last": {k: v.tolist() for k, v in getattr(e, "_last", {}).items()}}
+                               for e in (w.unwrapped for w in self.envs)]}
+
+        def load_state_dict(self, state: dict) -> None:
+            for e, st in zip((w.unwrapped for w in self.envs), state["worlds"], strict=True):
+                e._rng.bit_generator.state = st["rng"]
+                e._t, e._score = st["t"], st["score"]
+                e._last = {k: np.asarray(v, dtype=e.observation_space[k].dtype) for k, v in st["last"].items()}
+
+    return FakeVecEnv
+
+
+def make_fake_vec_env(num_envs, seed, modalities, dataset, split):
+    """An env factory for ``TrainConfig.env_factory = "fake_env:make_fake_vec_env"``."""
     envs = [lambda i=i: FakeNppEnv(modalities=modalities, seed=seed + i) for i in range(num_envs)]
-    venv = DummyVecEnv(envs)
+    venv = _fake_vec_env_class()(envs)
     venv.seed(seed)
+    return venv
+
+
+def make_dying_vec_env(num_envs, seed, modalities, dataset, split):
+    """Like ``make_fake_vec_env``, but the process SIGKILLs itself at its ``NPP_RL_TEST_DIE_AFTER``-th
+    vector step (a crash at a known point, for resume tests)."""
+    import os
+    import signal
+
+    venv = make_fake_vec_env(num_envs, seed, modalities, dataset, split)
+    die_after = int(os.environ["NPP_RL_TEST_DIE_AFTER"])
+    inner_step_wait = venv.step_wait
+    calls = {"n": 0}
+
+    def step_wait():
+        calls["n"] += 1
+        if calls["n"] >= die_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return inner_step_wait()
+
+    venv.step_wait = step_wait
     return venv

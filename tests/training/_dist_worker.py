@@ -36,3 +36,30 @@ def worker(rank: int, world: int, port: int, sync: bool, arch: str, out: str) ->
     after = torch.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
     np.save(Path(out) / f"rank{rank}.npy", torch.stack([before, after]).numpy())
     dist.destroy_process_group()
+
+
+def diverge_worker(rank: int, world: int, port: int, out: str) -> None:
+    """Ranks that disagree on the step of a checkpoint, then a rank that never joins a collective."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    import torch.distributed as dist
+
+    from npp_rl.training import distributed as D
+
+    D.init_distributed("cpu", timeout=5)
+    msgs = []
+    try:
+        D.agree("checkpoint", 256 if rank == 0 else 384)
+    except D.CollectiveError as e:
+        msgs.append(str(e))
+    if rank == 0:
+        try:
+            D.agree("checkpoint", 512)  # rank 1 never comes
+        except D.CollectiveError as e:
+            msgs.append(str(e))
+    (Path(out) / f"rank{rank}.txt").write_text("\n".join(msgs))
+    if rank == 1:
+        import time
+
+        time.sleep(8)  # stay alive (and away) while rank 0 times out
+    dist.destroy_process_group() if rank == 1 else None
