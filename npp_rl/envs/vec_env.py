@@ -83,6 +83,27 @@ class NppVecEnv(VecEnv):
     def env_is_wrapped(self, wrapper_class, indices=None):
         return [False for _ in self._get_indices(indices)]
 
+    # -- resume protocol (npp_rl.training.resume): the level sampler's state, JSON-able. Worlds mid-episode
+    # are not included (state_is_complete is False): a resumed run starts new episodes on the levels the
+    # sampler would have drawn next.
+    state_is_complete = False
+
+    def state_dict(self) -> dict:
+        b = self.batch
+        out = {"level_rng": b.rng.bit_generator.state, "level_seq": int(b._seq)}
+        sampler = getattr(b, "sampler", None)
+        if callable(getattr(sampler, "state_dict", None)):
+            out["sampler"] = sampler.state_dict()
+        return out
+
+    def load_state_dict(self, state: dict) -> None:
+        b = self.batch
+        b.rng.bit_generator.state = state["level_rng"]
+        b._seq = int(state["level_seq"])
+        sampler = getattr(b, "sampler", None)
+        if "sampler" in state and callable(getattr(sampler, "load_state_dict", None)):
+            sampler.load_state_dict(state["sampler"])
+
 
 def _make_env(levels, config, seed):
     def thunk():

@@ -98,6 +98,7 @@ def _state_dict_from_zip(path: Path) -> dict:
 
 def _find_weights(directory: Path) -> Path:
     found = sorted(directory.rglob("*.zip")) + sorted(directory.rglob("*.pt")) + sorted(directory.rglob("*.pth"))
+    found = [f for f in found if not f.name.startswith("optimizer")]  # a checkpoint's optimiser state is no policy
     if not found:
         raise FileNotFoundError(f"no policy weights (*.zip, *.pt, *.pth) under {directory}")
     return found[0]

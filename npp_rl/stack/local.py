@@ -289,6 +289,7 @@ class LocalStack:
             raise StackError(f"port(s) in use on {HOST}: {', '.join(busy)}; stop what holds them or "
                              f"choose other ports (stack.json in {self.dir})")
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)  # keys, the backend store and the auth database live here
         _write_private(self.dir / "stack.json", json.dumps(asdict(self.config), indent=2))
         access, secret = self.credentials()
         identity = {"identities": [{"name": "npp-rl", "credentials": [{"accessKey": access, "secretKey": secret}],

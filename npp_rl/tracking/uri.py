@@ -111,7 +111,7 @@ def configure(explicit: str | None = None, quiet: bool = False) -> TrackingTarge
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     # per-file download bars drown the command's own progress lines
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    target = resolve_tracking(explicit)
+    target = _credentials_to_env(resolve_tracking(explicit))
     check_target(target)
     mlflow.set_tracking_uri(target.uri)
     if target.embedded:
@@ -127,6 +127,23 @@ def configure(explicit: str | None = None, quiet: bool = False) -> TrackingTarge
 
 
 _CURRENT: dict[str, TrackingTarget] = {}
+
+
+def _credentials_to_env(target: TrackingTarget) -> TrackingTarget:
+    """``http(s)://user:password@host`` -> ``http(s)://host`` with the credentials in
+    ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD`` (MLflow's own client reads them there),
+    so no URI this process holds, prints (MLflow's "View run at" lines) or logs carries them."""
+    parts = urllib.parse.urlsplit(target.uri)
+    if parts.scheme not in _HTTP_SCHEMES or "@" not in parts.netloc:
+        return target
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    if user:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = urllib.parse.unquote(user)
+    if password:
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = urllib.parse.unquote(password)
+    clean = urllib.parse.urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+    return TrackingTarget(clean, target.artifact_root, target.embedded, target.source)
 
 
 def current_target() -> TrackingTarget:
