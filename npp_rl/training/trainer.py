@@ -128,6 +128,9 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
         arch = ckpt_meta["architecture"]
         hp = R.hyperparams(ckpt_meta)
         R.check_compatible(config, ckpt_meta, info.world_size, dataclasses.asdict(hp), config.hyperparams)
+        started_from = ckpt_meta.get("config", {}).get("train", {}).get("init_from")
+        if config.init_from is None and started_from:  # keep the run's condition (pretrained) on resume
+            config = dataclasses.replace(config, init_from=started_from)
     else:
         hp = load_hyperparams(arch, config.hyperparams_file, config.hyperparams)
     spec = get_architecture(arch)

@@ -99,10 +99,12 @@ def test_auth_stack_401_and_a_run_through_a_password_uri_leaks_nothing(tmp_path)
         # the exports read the password from its file: the output never holds it, the shell gets it
         out = _cli("stack", "env", "--dir", str(st_dir), env=env).stdout
         assert password not in out and password not in up.stdout + up.stderr
-        got = subprocess.run(["bash", "-c", f'eval "{out}"; echo "$MLFLOW_TRACKING_USERNAME:$MLFLOW_TRACKING_PASSWORD"'],
+        (tmp_path / "exports.sh").write_text(out)
+        got = subprocess.run(["bash", "-c", f'eval "$(cat {tmp_path / "exports.sh"})"; '
+                              'echo "$MLFLOW_TRACKING_USERNAME:$MLFLOW_TRACKING_PASSWORD"'],
                              capture_output=True, text=True).stdout.strip()
         assert got == f"admin:{password}"
-        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        ps = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
         server = [line for line in ps.splitlines() if "mlflow" in line and f"--port {p[0]}" in line]
         assert server and not any("backend-store-uri" in line for line in server)
 

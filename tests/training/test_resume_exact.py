@@ -74,24 +74,39 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path):
     assert hist(client, run_id) == hist(straight, ra.info.run_id)
 
 
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """One short finished run (256 steps) for the refusal tests (each works on its own copy)."""
+    tmp = tmp_path_factory.mktemp("finished")
+    _train(tmp, "r", "--total-timesteps", "256")
+    return tmp
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    return dst
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--set", "n_steps=32", "--set", "learning_rate=0.1"], "--set learning_rate=0.1 differs"),
     (["--num-envs", "2"], "--num-envs 2 differs from the run's 4"),
 ])
-def test_resume_refuses_what_it_cannot_honour(tmp_path, extra, message):
-    _train(tmp_path, "r", "--total-timesteps", "256")
-    run_id, _, _, _ = _final(tmp_path, "r")
-    res = _train(tmp_path, "r", "--total-timesteps", "512", "--resume-from", run_id, *extra, check=False)
+def test_resume_refuses_what_it_cannot_honour(finished_run, tmp_path, extra, message):
+    tmp = _copy(finished_run, tmp_path / "copy")
+    run_id, _, _, _ = _final(tmp, "r")
+    res = _train(tmp, "r", "--total-timesteps", "512", "--resume-from", run_id, *extra, check=False)
     assert res.returncode != 0 and message in res.stderr, res.stderr[-2000:]
 
 
-def test_checkpoint_with_an_altered_file_is_refused_by_name(tmp_path):
-    _train(tmp_path, "t", "--total-timesteps", "256")
-    run_id, _, pol, _ = _final(tmp_path, "t")
-    ck = tmp_path / "t" / run_id / "checkpoints"
+def test_checkpoint_with_an_altered_file_is_refused_by_name(finished_run, tmp_path):
+    tmp = _copy(finished_run, tmp_path / "copy")
+    run_id, _, pol, _ = _final(tmp, "r")
+    ck = tmp / "r" / run_id / "checkpoints"
     first = next(iter(pol))
     pol[first] = pol[first] + 1
     torch.save(pol, ck / "policy.pt")
-    res = _train(tmp_path, "t", "--total-timesteps", "512", "--resume-from", run_id, check=False)
+    res = _train(tmp, "r", "--total-timesteps", "512", "--resume-from", run_id, check=False)
     assert res.returncode != 0
     assert "policy.pt does not match its recorded sha256" in res.stderr, res.stderr[-2000:]
