@@ -28,14 +28,14 @@ def _path(lay: R.Layout, s: int, t: int) -> list[int]:
 
 
 def generate(rng: random.Random, b: LevelBuilder, d: float) -> dict:
-    n_floors = 2 + (1 if d > 0.4 and rng.random() < d else 0)
+    n_floors = 2 + (1 if d > 0.7 and rng.random() < d else 0)
     room_h = rng.choice((3, 4))
     slab = rng.randint(1, 2)
     height = n_floors * (room_h + slab) - slab
     top = rng.randint(0, ROWS - height)
-    width = rng.randint(P.lerp(22, 32, d), P.lerp(30, COLS, d))
+    width = rng.randint(P.lerp(20, 28, d), P.lerp(28, 40, d))
     lo_i = rng.randint(0, COLS - width)
-    lay = R.build(b, rng, n_floors, (2, 2 + P.lerp(0, 2, d)), top, room_h, slab,
+    lay = R.build(b, rng, n_floors, (2, 2 + P.lerp(0, 1, d)), top, room_h, slab,
                   vertical_kinds=("shaft", "shaft", "launch"), extra_links=rng.randint(1, 2),
                   extra_kinds=("drop", "oneway"), lo_i=lo_i, hi_i=lo_i + width - 1)
     R.finish_rooms(b, rng, lay, d, ramps=2)

@@ -16,13 +16,13 @@ from . import _rooms as R
 def generate(rng: random.Random, b: LevelBuilder, d: float) -> dict:
     room_h = rng.choice((3, 3, 4))
     slab = rng.randint(1, 2)
-    n_floors = 2 + (1 if rng.random() < 0.5 + 0.5 * d else 0) + (1 if d > 0.7 and rng.random() < 0.5 else 0)
+    n_floors = 2 + (1 if rng.random() < 0.3 + 0.5 * d else 0) + (1 if d > 0.8 and rng.random() < 0.5 else 0)
     n_floors = min(n_floors, (ROWS + slab) // (room_h + slab))
     height = n_floors * (room_h + slab) - slab
     top = rng.randint(0, ROWS - height)
     width = rng.randint(P.lerp(28, 36, d), COLS)
     lo_i = rng.randint(0, COLS - width)
-    lay = R.build(b, rng, n_floors, (2, 3 + P.lerp(0, 2, d)), top, room_h, slab,
+    lay = R.build(b, rng, n_floors, (2, 2 + P.lerp(0, 2, d)), top, room_h, slab,
                   vertical_kinds=("shaft", "shaft", "shaft", "launch"), extra_links=rng.randint(1, 3),
                   extra_kinds=("door", "drop", "oneway"), lo_i=lo_i, hi_i=lo_i + width - 1)
     R.finish_rooms(b, rng, lay, d, ramps=2, ceiling_p=0.15, noise=0.25 if rng.random() < 0.5 else 0.0)
