@@ -173,8 +173,9 @@ def levels_stats(path, split, category, graph, as_json) -> None:
 
     size = None
     if graph:
-        from npp_rl.envs.level import layout_from_mapdata
-        from npp_rl.envs.static import build_static, graph_topology
+        from npp_rl.envs._mapdata_adapter import layout_from_mapdata
+        from npp_rl.envs.graph import graph_topology
+        from npp_rl.envs.static import build_static
 
         def size(md):
             g = graph_topology(build_static(layout_from_mapdata(md)))
