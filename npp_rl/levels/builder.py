@@ -20,6 +20,9 @@ EMPTY, FULL = 0, 1
 
 # entity type ids (N++ numbering)
 SPAWN, MINE, GOLD, EXIT, EXIT_SWITCH, LOCKED_DOOR, LOCKED_SWITCH, SAFE_MINE = 0, 1, 2, 3, 4, 6, 7, 21
+LAUNCH_PAD, ONE_WAY, ZAP_DRONE, BOUNCE_BLOCK, THWUMP, MINI_DRONE = 10, 11, 14, 17, 20, 26
+#: orientation byte of a direction (NPP_MECHANICS.md section 5: 0 +x, 2 +y (down), 4 -x, 6 -y (up))
+RIGHT, DOWN, LEFT, UP = 0, 2, 4, 6
 
 
 def cell_units(i: int, j: int, dx: int = 2, dy: int = 2) -> tuple[int, int]:
@@ -79,6 +82,32 @@ class LevelBuilder:
 
     def add_gold(self, units: tuple[int, int]) -> None:
         self.add(GOLD, units)
+
+    def add_launch_pad(self, i: int, j: int, orientation: int = UP) -> None:
+        """A launch pad on the surface of cell (i, j) opposite its direction (UP: on the cell's floor)."""
+        dx = {RIGHT: 0, LEFT: 4}.get(orientation, 2)
+        dy = {UP: 4, DOWN: 0}.get(orientation, 2)
+        self.add(LAUNCH_PAD, cell_units(i, j, dx, dy), orientation)
+
+    def add_one_way(self, i: int, j: int) -> None:
+        """A one-way platform along the top edge of cell (i, j), normal up: stood on from above, passed
+        through from below."""
+        self.add(ONE_WAY, cell_units(i, j, 2, 0), UP)
+
+    def add_zap_drone(self, i: int, j: int, direction: int = RIGHT, mode: int = 0) -> None:
+        """A zap drone at the centre of cell (i, j), starting toward ``direction`` (an orientation byte);
+        mode 0 keeps walls on its right, 1 on its left, 2/3 go straight first."""
+        self.add(ZAP_DRONE, cell_units(i, j), direction, mode)
+
+    def add_mini_drone(self, i: int, j: int, direction: int = RIGHT, mode: int = 0) -> None:
+        self.add(MINI_DRONE, cell_units(i, j, 1, 1), direction, mode)
+
+    def add_thwump(self, i: int, j: int, direction: int = DOWN) -> None:
+        """A thwump at the centre of cell (i, j) that charges toward ``direction``."""
+        self.add(THWUMP, cell_units(i, j), direction)
+
+    def add_bounce_block(self, i: int, j: int) -> None:
+        self.add(BOUNCE_BLOCK, cell_units(i, j))
 
     # ------------------------------------------------------------------ output
     def records(self) -> list[tuple[int, int, int, int, int]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,8 @@ from pathlib import Path
 from npp_rl.sim.mapdata import MapData, MapFormatError, load_map
 from npp_rl.sim.replay import Replay, ReplayFormatError, read_replay, write_replay
 
-from .generators import CATEGORIES, GENERATOR_VERSION, generate
+from .generators import CATEGORIES, GENERATOR_VERSION
+from .importing import read_level
 from .solver import SOLVER_VERSION, SolverConfig, solve, verify
 
 MANIFEST = "manifest.json"
@@ -64,6 +64,8 @@ class LevelEntry:
     solution_path: Path | None = None
     solution_sha256: str = ""
     solution_frames: int | None = None
+    difficulty: float | None = None
+    """The generator's difficulty in [0, 1] (None for imported levels)."""
 
     def load_map(self) -> MapData:
         return load_map(self.path)
@@ -113,6 +115,7 @@ def _entry_json(root: Path, e: LevelEntry) -> dict:
             "file": e.solution_path.relative_to(root).as_posix(), "sha256": e.solution_sha256,
             "frames": e.solution_frames,
         },
+        **({"difficulty": e.difficulty} if e.difficulty is not None else {}),
     }
 
 
@@ -165,6 +168,7 @@ def load_dataset(root: str | os.PathLike, verify_checksums: bool = True,
                 solution_path=(root / sol["file"]) if sol else None,
                 solution_sha256=str(sol["sha256"]) if sol else "",
                 solution_frames=sol.get("frames") if sol else None,
+                difficulty=rec.get("difficulty"),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise DatasetError(f"{mpath}: level record {n}: missing or bad field {exc}") from None
@@ -193,31 +197,7 @@ def load_dataset(root: str | os.PathLike, verify_checksums: bool = True,
     return Dataset(root, entries, h, man)
 
 
-# --------------------------------------------------------------------------- generation
-@dataclass
-class CategoryStats:
-    generated: int = 0
-    solved: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    generate_s: float = 0.0
-    solve_s: float = 0.0
-    solution_frames: list[int] = field(default_factory=list)
-    rejections: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        n = max(1, self.generated)
-        return {
-            "candidates": self.generated, "kept": self.solved, "rejected": self.rejected,
-            "duplicates": self.duplicates,
-            "solve_rate": round(self.solved / n, 4),
-            "generate_ms_per_level": round(1000 * self.generate_s / n, 3),
-            "solve_s_per_level": round(self.solve_s / n, 3),
-            "mean_solution_frames": round(sum(self.solution_frames) / max(1, len(self.solution_frames)), 1),
-            "rejections": self.rejections[:20],
-        }
-
-
+# --------------------------------------------------------------------------- writing
 def _write_level(root: Path, split: str, category: str, level_id: str, data: bytes, replay: Replay | None,
                  seed: int | None, gen_version: str) -> LevelEntry:
     d = root / split / category
@@ -231,96 +211,22 @@ def _write_level(root: Path, split: str, category: str, level_id: str, data: byt
     return e
 
 
-def generate_dataset(out: str | os.PathLike, train_per_category: int, test_per_category: int, seed: int,
-                     categories: Iterable[str] = CATEGORIES, solver_config: SolverConfig | None = None,
-                     max_attempts: int = 10, progress: Callable[[int, str], None] | None = None,
-                     overwrite: bool = False) -> tuple[Dataset, dict]:
-    """Generate, solve and write a dataset; return it (checked by :func:`load_dataset`) and a report.
-
-    Each slot (split, category, index) tries seeds ``derive_seed(seed, split, category, index, attempt)``
-    until the solver proves a level solvable (``max_attempts`` tries). The solver runs on an iteration
-    budget without a wall-clock limit, so the result does not depend on machine load.
-    """
-    import time
-
-    root = Path(out)
-    categories = list(categories)
-    for c in categories:
-        if c not in CATEGORIES:
-            raise ValueError(f"unknown level category {c!r}; expected one of {', '.join(CATEGORIES)}")
-    if root.exists() and any(root.iterdir()):
-        if not overwrite:
-            raise DatasetError(f"{root}: output folder exists and is not empty (pass overwrite to replace it)")
-        for split in SPLITS:
-            shutil.rmtree(root / split, ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
-    cfg = solver_config or SolverConfig()
-    cfg = SolverConfig(**{**cfg.__dict__, "time_limit_s": float("inf")})
-    stats = {c: CategoryStats() for c in categories}
-    entries: list[LevelEntry] = []
-    seen: set[str] = set()
-    failed: list[str] = []
-    t_all = time.perf_counter()
-    for split, count in (("train", train_per_category), ("test", test_per_category)):
-        for cat in categories:
-            st = stats[cat]
-            for i in range(count):
-                level_id = f"{cat}_{i:04d}"
-                ok = False
-                for attempt in range(max_attempts):
-                    s = derive_seed(seed, split, cat, i, attempt)
-                    t0 = time.perf_counter()
-                    g = generate(cat, s)
-                    data = g.to_bytes()
-                    st.generate_s += time.perf_counter() - t0
-                    st.generated += 1
-                    digest = hashlib.sha256(data).hexdigest()
-                    if digest in seen:
-                        st.duplicates += 1
-                        continue
-                    t0 = time.perf_counter()
-                    res = solve(g.map, cfg)
-                    st.solve_s += time.perf_counter() - t0
-                    if not res.solved:
-                        st.rejected += 1
-                        st.rejections.append({"split": split, "index": i, "seed": s, "reason": res.reason})
-                        continue
-                    seen.add(digest)
-                    st.solved += 1
-                    st.solution_frames.append(res.win_frame)
-                    rep = res.to_replay(data, source=f"npp-rl solver {SOLVER_VERSION}")
-                    entries.append(_write_level(root, split, cat, level_id, data, rep, s, GENERATOR_VERSION))
-                    ok = True
-                    break
-                if not ok:
-                    failed.append(f"{split}/{cat}/{level_id}")
-                if progress:
-                    progress(1, f"{split}/{cat}")
-    man = write_manifest(root, entries, {"seed": int(seed), "categories": categories,
-                                         "per_category": {"train": train_per_category, "test": test_per_category}})
-    report = {
-        "seed": int(seed), "content_hash": man["content_hash"], "levels": len(entries),
-        "seconds": round(time.perf_counter() - t_all, 2),
-        "levels_per_minute": round(60 * len(entries) / max(1e-9, time.perf_counter() - t_all), 1),
-        "unfilled_slots": failed,
-        "categories": {c: stats[c].as_dict() for c in categories},
-    }
-    (root / REPORT).write_text(json.dumps(report, indent=1) + "\n")
-    return load_dataset(root), report
-
-
 # --------------------------------------------------------------------------- import and test suites
-def level_files(folder: Path) -> list[Path]:
-    """The N++ level files directly in ``folder``: regular files, not hidden, not replays, images or JSON."""
+def level_files(folder: Path, pickles: bool = False) -> list[Path]:
+    """The N++ level files directly in ``folder``: regular files, not hidden, not replays, images or JSON
+    (with ``pickles``, nclone's ``.pkl`` levels too)."""
+    skip = NOT_LEVELS - ({".pkl"} if pickles else set())
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in NOT_LEVELS)
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in skip)
 
 
 def import_levels(src: str | os.PathLike, out: str | os.PathLike, category: str, split: str = "test",
                   verify_solvable: bool = False, solver_config: SolverConfig | None = None,
                   progress: Callable[[int, str], None] | None = None) -> tuple[Dataset, dict]:
     """Copy every N++ level file in ``src`` into ``out/<split>/<category>/`` (merging with a dataset already
-    there) and rewrite the manifest. With ``verify_solvable`` the solver must win each level (its solution
+    there) and rewrite the manifest. ``src`` may hold N++ level files and nclone level pickles
+    (:mod:`npp_rl.levels.importing`); entities outside the map are dropped with a warning (in
+    ``report["warnings"]``) and the level kept if still complete. With ``verify_solvable`` the solver must win each level (its solution
     is stored beside it); levels that fail to parse, to load in the simulator or to solve are reported."""
     src, root = Path(src), Path(out)
     if split not in SPLITS:
@@ -329,23 +235,23 @@ def import_levels(src: str | os.PathLike, out: str | os.PathLike, category: str,
         raise ValueError(f"bad category name {category!r}")
     if not src.is_dir():
         raise DatasetError(f"{src}: not a folder of N++ level files")
-    files = level_files(src)
+    files = level_files(src, pickles=True)
     if not files:
         raise DatasetError(f"{src}: no level files found")
     root.mkdir(parents=True, exist_ok=True)
     entries = load_dataset(root).entries if (root / MANIFEST).is_file() else []
     cfg = solver_config or SolverConfig()
     taken = {(e.split, e.category, e.id) for e in entries}
-    report: dict = {"imported": [], "rejected": []}
+    report: dict = {"imported": [], "rejected": [], "warnings": []}
     for f in files:
         try:
-            md = load_map(f)
+            data, md, warnings = read_level(f)
         except MapFormatError as e:
             report["rejected"].append({"file": str(f), "reason": str(e)})
             if progress:
                 progress(1, f.name)
             continue
-        data = f.read_bytes()
+        report["warnings"] += warnings
         rep = None
         if verify_solvable:
             try:

@@ -29,7 +29,7 @@ from npp_rl.sim.replay import Replay
 
 from . import geodesic as geo
 
-SOLVER_VERSION = "1.1"
+SOLVER_VERSION = "1.2"
 
 # macro-actions: input byte per frame (bit0 jump, bit1 right, bit2 left); "press" variants release jump for
 # one frame first so that a new jump (or wall jump) is triggered even when jump was already held.
@@ -211,7 +211,10 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
         if ents[r, 0] == 6 and ents[r + 1, 0] == 7:
             locked.append((6.0 * ents[r, 1], 6.0 * ents[r, 2], int(ents[r, 3]) % 8 in (0, 4),
                            6.0 * ents[r + 1, 1], 6.0 * ents[r + 1, 2]))
-    solid_base = geo.solid_raster(md.tiles)
+    # one-way platforms block the guide both ways (it is gravity-blind: it would route the ninja down
+    # through a platform it can only pass upward; levels never depend on crossing one in the guide)
+    one_way = [(6.0 * e[1], 6.0 * e[2], int(e[3]) % 8 in (0, 4)) for e in ents if e[0] == 11]
+    solid_base = geo.solid_raster(md.tiles, one_way)
     closed = set(range(len(locked)))
     cache: dict[frozenset, np.ndarray] = {}
 
@@ -219,7 +222,7 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
         key = frozenset(closed_set)
         if key not in cache:
             doors = [(locked[d][0], locked[d][1], locked[d][2]) for d in closed_set]
-            solid = geo.solid_raster(md.tiles, doors) if doors else solid_base
+            solid = geo.solid_raster(md.tiles, one_way + doors) if doors else solid_base
             cache[key] = geo.free_nodes(solid)
         return cache[key]
 
