@@ -142,3 +142,14 @@ def test_cli_pretrain_dagger_end_to_end(tiny_levels, tmp_path, tracking_uri):
     assert played and not played & held and not {x["level"] for x in bc["replays"]} & held
     assert res["val_levels"] and not played & set(res["val_levels"])
     assert (out / run_id / "policy.zip").is_file() and run.data.tags.get("npp_rl.registered_version")
+
+
+def test_measure_writes_success_per_category(tiny_levels, tmp_path):
+    from npp_rl.pretraining.measure import main as measure
+
+    assert measure(["--levels", str(tiny_levels), "--split", "test", "--untrained",
+                    "--out", str(tmp_path / "m.png"), "--json", str(tmp_path / "m.json")]) == 0
+    res = json.loads((tmp_path / "m.json").read_text())
+    assert res["levels_per_category"] == {"simple": 1}
+    assert set(res["greedy_success"]["untrained"]) == {"simple", "overall"}
+    assert (tmp_path / "m.png").stat().st_size > 1000
