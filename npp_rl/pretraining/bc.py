@@ -24,6 +24,8 @@ import torch.nn.functional as F
 
 from npp_rl.envs import spec
 
+from .stream import _Subset, as_source, split_by_level  # noqa: F401 (split_by_level: part of this module's API)
+
 #: names of ``spec.ACTIONS`` in metric names
 ACTION_NAMES = ("noop", "left", "right", "jump", "jump_left", "jump_right")
 
@@ -72,25 +74,6 @@ def forward(policy, obs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.T
         latent_pi = policy.mlp_extractor.forward_actor(pi_f)
         latent_vf = policy.mlp_extractor.forward_critic(vf_f)
     return policy.action_net(latent_pi), policy.value_net(latent_vf).flatten()
-
-
-def split_by_level(levels: np.ndarray, val_fraction: float, seed: int,
-                   categories: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Sample indices of (train, validation): whole levels go to one side. With ``categories`` the split is
-    stratified: each category gives ``round(val_fraction * its levels)`` levels (at least one when it has two)."""
-    levels = np.asarray(levels)
-    cats = np.zeros(len(levels), dtype=object) if categories is None else np.asarray(categories)
-    rng = np.random.default_rng(seed)
-    val_levels: set = set()
-    for c in sorted(set(cats.tolist()), key=str):
-        uniq = np.array(sorted(set(levels[cats == c].tolist())))
-        rng.shuffle(uniq)
-        if val_fraction <= 0 or len(uniq) < 2:
-            continue
-        n_val = min(max(int(round(val_fraction * len(uniq))), 1), len(uniq) - 1)
-        val_levels.update(uniq[:n_val].tolist())
-    is_val = np.array([lv in val_levels for lv in levels.tolist()], bool)
-    return np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
 
 
 @dataclass
@@ -177,8 +160,6 @@ def train_bc(policy, data, *, epochs: int, batch_size: int, lr: float = 1e-3, we
     ``balance_classes`` weights the cross-entropy by inverse label frequency. ``val_levels`` fixes the
     validation levels (DAgger keeps them across iterations); otherwise ``val_fraction`` of the levels."""
     from tqdm.auto import tqdm
-
-    from .stream import _Subset, as_source
 
     device = torch.device(device)
     policy.to(device)

@@ -7,7 +7,7 @@ shards at a time, shuffles the rows of that group and yields minibatches, so mem
 ``DatasetOptions.shard_bytes``). The shard order is reshuffled every epoch. :class:`MemorySamples` is the
 same interface over arrays already in memory (``BCDataset.load()``), for small sets and tests.
 
-Both split by LEVEL (:func:`npp_rl.pretraining.bc.split_by_level` over the levels the manifests list),
+Both split by LEVEL (:func:`split_by_level` over the levels the manifests list),
 so validation accuracy is measured on levels BC never trained on.
 """
 
@@ -19,6 +19,25 @@ import numpy as np
 
 #: per-sample columns served with each minibatch besides the observations
 COLUMNS = ("action", "ret", "category", "level")
+
+
+def split_by_level(levels: np.ndarray, val_fraction: float, seed: int,
+                   categories: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices of (train, validation): whole levels go to one side. With ``categories`` the split is
+    stratified: each category gives ``round(val_fraction * its levels)`` levels (at least one when it has two)."""
+    levels = np.asarray(levels)
+    cats = np.zeros(len(levels), dtype=object) if categories is None else np.asarray(categories)
+    rng = np.random.default_rng(seed)
+    val_levels: set = set()
+    for c in sorted(set(cats.tolist()), key=str):
+        uniq = np.array(sorted(set(levels[cats == c].tolist())))
+        rng.shuffle(uniq)
+        if val_fraction <= 0 or len(uniq) < 2:
+            continue
+        n_val = min(max(int(round(val_fraction * len(uniq))), 1), len(uniq) - 1)
+        val_levels.update(uniq[:n_val].tolist())
+    is_val = np.array([lv in val_levels for lv in levels.tolist()], bool)
+    return np.nonzero(~is_val)[0], np.nonzero(is_val)[0]
 
 
 class _Subset:
@@ -42,8 +61,6 @@ class _Source:
         raise NotImplementedError
 
     def split(self, val_fraction: float, seed: int) -> tuple[_Subset, _Subset]:
-        from .bc import split_by_level
-
         lv, cat = self.level_table()
         tr, va = split_by_level(lv, val_fraction, seed, cat)
         return _Subset(self, set(lv[tr].tolist())), _Subset(self, set(lv[va].tolist()))
