@@ -98,8 +98,8 @@ def main(argv=None) -> int:
         a.json.write_text(json.dumps({"levels": str(a.levels), "split": a.split, "architecture": a.architecture,
                                       "levels_per_category": n, "greedy_success": results}, indent=1))
     if a.out:
-        plot(results, a.out, f"{a.architecture}: greedy success on {len(entries)} {a.split} levels "
-                             f"({min(n.values())}-{max(n.values())} per category)")
+        per = str(min(n.values())) if min(n.values()) == max(n.values()) else f"{min(n.values())}-{max(n.values())}"
+        plot(results, a.out, f"{a.architecture}: greedy success on {len(entries)} {a.split} levels ({per} per category)")
     return 0
 
 
