@@ -55,6 +55,12 @@ def _from_dataset(ds, split, categories) -> list:
     return entries
 
 
+def split_entries(ds, split: str | None, categories=None) -> list:
+    """The entries of a level dataset that an environment with ``EnvConfig.split = split`` plays
+    (``eval``: the held-back every-10th train levels; ``train`` without them where a category has 10+)."""
+    return _from_dataset(ds, split, categories)
+
+
 def _expand(source, split=None, categories=None) -> list:
     if hasattr(source, "entries") and hasattr(source, "levels") and hasattr(source, "root"):
         return _from_dataset(source, split, categories)

@@ -113,6 +113,20 @@ class SolveResult:
 
 
 # --------------------------------------------------------------------------- simulator access
+def per_world_arrays(md) -> list[str]:
+    """Names of the ``BatchSim`` arrays with one row per world (its state), found by building the batch of
+    ``md`` (a MapData or simulator Level) with 1 and with 2 worlds and keeping those whose rows follow."""
+    from npp_rl.sim.simulator import BatchSim
+
+    one, two = BatchSim([md], n_worlds=1), BatchSim([md], n_worlds=2)
+
+    def rows(b, k):
+        v = getattr(b, k, None)
+        return v.shape[0] if isinstance(v, np.ndarray) and v.ndim >= 1 else None
+
+    return sorted(k for k in vars(one) if not k.startswith("_") and rows(one, k) == 1 and rows(two, k) == 2)
+
+
 class SimBackend:
     """What the solver needs from a simulator. The default wraps :class:`npp_rl.sim.simulator.BatchSim`:
     a world's state is the rows ``[w]`` of every public array attribute that has one row per world
@@ -126,14 +140,7 @@ class SimBackend:
         from npp_rl.sim.simulator import BatchSim
 
         self.C = C
-        one, two = BatchSim([md], n_worlds=1), BatchSim([md], n_worlds=2)
-
-        def rows(b, k):
-            v = getattr(b, k, None)
-            return v.shape[0] if isinstance(v, np.ndarray) and v.ndim >= 1 else None
-
-        self.state_names = sorted(k for k in vars(one) if not k.startswith("_")
-                                  and rows(one, k) == 1 and rows(two, k) == 2)
+        self.state_names = per_world_arrays(md)
         self.sim = BatchSim([md], n_worlds=max(2, n_worlds))
         self.self_check()
 
@@ -176,11 +183,43 @@ class SimBackend:
         sim.reset()
 
 
-def verify(md: MapData, inputs: bytes) -> tuple[str, int]:
-    """Replay ``inputs`` from the spawn in a fresh simulator: ("won"|"died"|"timeout", frame)."""
+def world_state(sim, w: int) -> dict[str, np.ndarray]:
+    """A copy of world ``w`` of any ``BatchSim`` (e.g. an environment's, over many maps) as a start state
+    for :func:`solve` / :func:`verify` on that world's map: one row of every per-world array, with the
+    map index set to 0 (the solver's simulator holds that one map) and the entity table cut to its rows."""
+    n_ent = int(sim.n_entities[w])
+    out = {k: getattr(sim, k)[w : w + 1].copy() for k in per_world_arrays(sim.levels[int(sim.lvl[w])])}
+    out["lvl"][:] = 0
+    out["entities"] = out["entities"][:, :n_ent].copy()
+    return out
+
+
+def _load_start(sim, w: int, start: dict[str, np.ndarray]) -> None:
+    """Put ``start`` (from :func:`world_state`) into world ``w`` of ``sim`` (a BatchSim on the same map)."""
+    for k, v in start.items():
+        dst = getattr(sim, k, None)
+        if not isinstance(dst, np.ndarray):
+            raise ValueError(f"start state: the simulator has no per-world array {k!r}")
+        if dst.shape[1:] == v.shape[1:]:
+            dst[w] = v[0]
+        elif k == "entities" and v.shape[1] <= dst.shape[1] and v.shape[2:] == dst.shape[2:]:
+            dst[w] = 0.0
+            dst[w, : v.shape[1]] = v[0]
+        else:
+            raise ValueError(f"start state: array {k!r} has shape {v.shape[1:]}, the simulator's {dst.shape[1:]} "
+                             "(is the start state from another map?)")
+
+
+def verify(md: MapData, inputs: bytes, start: dict[str, np.ndarray] | None = None) -> tuple[str, int]:
+    """Replay ``inputs`` in a fresh simulator from the spawn (or from ``start``, a :func:`world_state`):
+    ("won"|"died"|"timeout", frame); from a start state the frame counts the inputs played from it."""
     from npp_rl.sim.simulator import Simulator
 
     sim = Simulator(md)
+    if start is not None:
+        _load_start(sim._b, 0, start)
+        n = sim.run(inputs)
+        return ("won" if sim.won else "died" if sim.dead else "timeout"), n
     n = sim.run(inputs)
     if sim.won:
         return "won", int(sim.win_frame or n)
@@ -255,16 +294,21 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
 
 
 # --------------------------------------------------------------------------- search
-def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBackend) -> SolveResult:
-    """Search for inputs that win ``md``; the result is verified by a clean replay."""
+def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBackend,
+          start: dict[str, np.ndarray] | None = None) -> SolveResult:
+    """Search for inputs that win ``md``; the result is verified by a clean replay.
+
+    ``start`` (a :func:`world_state`, e.g. of a world an agent is playing) searches from that state
+    instead of the spawn: the inputs then continue from it, ``win_frame`` counts frames from it, and the
+    proof replays them from that state."""
     cfg = config or SolverConfig()
     if cfg.action_set == "auto":
         import dataclasses
 
-        first = solve(md, dataclasses.replace(cfg, action_set="env", macro_frames=4), backend_cls)
+        first = solve(md, dataclasses.replace(cfg, action_set="env", macro_frames=4), backend_cls, start)
         if first.solved:
             return first
-        return solve(md, dataclasses.replace(cfg, action_set="macros"), backend_cls)
+        return solve(md, dataclasses.replace(cfg, action_set="macros"), backend_cls, start)
     macro_table(1, cfg.action_set)  # an unknown action set fails here, naming it
     t0 = time.perf_counter()
     goals, locked_switches = _plan(md)
@@ -316,6 +360,13 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
             sc[m] = d + rest[s]
         return sc + cfg.frame_cost * frames
 
+    if start is not None:
+        sim.reset()
+        _load_start(sim, 0, start)
+        if sim.ninja[0, C.N_STATE] in (6, 7, 8):
+            res = SolveResult(False, plan=plan, reason="the start state has already ended (dead or won)")
+            res.seconds = time.perf_counter() - t0
+            return res
     # snapshot store
     cap = cfg.frontier + n_worlds
     store = {k: np.zeros((cap,) + v.shape[1:], dtype=v.dtype) for k, v in be.snapshot_arrays().items()}
@@ -373,7 +424,7 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
         if len(won):
             w = int(won[0])
             cand = inputs_of(int(p_nodes[w]), int(act[w]), int(stepped[w]))
-            outcome, frame = verify(md, cand)
+            outcome, frame = verify(md, cand, start)
             if outcome == "won":
                 res.solved, res.inputs, res.win_frame = True, cand[:frame], frame
                 break

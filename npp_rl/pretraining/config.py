@@ -1,4 +1,4 @@
-"""The typed config of ``npp-rl pretrain``; every default of BC pretraining lives here."""
+"""The typed config of ``npp-rl pretrain``; every default of BC and DAgger pretraining lives here."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from dataclasses import dataclass
 
 from .labels import MIXED_RULES
 
+METHODS = ("bc", "dagger")
+
 
 @dataclass
 class PretrainConfig:
     """Everything ``pretrain(config) -> run_id`` needs."""
 
+    method: str = "bc"
+    """``bc``: behavioural cloning on the demonstrations; ``dagger``: BC, then DAgger iterations with the
+    solver as the expert (:mod:`npp_rl.pretraining.dagger`)."""
     architecture: str = "mlp_baseline"
     """Registry name; the BC network is the PPO policy of this architecture."""
     replay_data_dir: str = "data/levels/train"
@@ -55,6 +60,36 @@ class PretrainConfig:
     """Torch device for BC (``cpu``, ``cuda``, ``auto``)."""
     torch_threads: int = 0
     """``torch.set_num_threads`` (0 = torch's default)."""
+    levels: str | None = None
+    """Level dataset(s) (a dataset folder, or a folder holding several) whose eval/test levels are held out,
+    where DAgger plays and whose eval levels measure held-back success (default: the datasets
+    ``replay_data_dir`` belongs to or holds)."""
+    balance_classes: bool = False
+    """Weight the cross-entropy by inverse action frequency (the solver's labels are mostly ``right``)."""
+    buffer_shards: int = 4
+    """Shards held in memory at a time while streaming (bounds BC's memory)."""
+    progress: bool = True
+    """Progress bars (dataset build, BC epochs) on stderr."""
+    dagger_iterations: int = 3
+    """DAgger iterations after BC (``method=dagger``)."""
+    dagger_levels_per_iteration: int = 50
+    """Training levels the learner plays per DAgger iteration."""
+    dagger_epochs: int = 3
+    """BC epochs over the aggregate per DAgger iteration."""
+    dagger_label_every: int = 1
+    """Label every k-th state the learner visits."""
+    dagger_rollout: str = "greedy"
+    """How the learner acts while DAgger collects states: greedy | sampled."""
+    dagger_num_envs: int = 16
+    """Worlds stepped together in DAgger's rollouts and the held-back measurement."""
+    dagger_max_steps_factor: float = 2.0
+    """A collecting episode stops after this many times the level's solution length (0 = env budget only)."""
+    solver_max_iterations: int = 150
+    """The expert's search budget per labelled state (iterations)."""
+    solver_time_limit_s: float = 5.0
+    """The expert's wall-clock budget per labelled state."""
+    eval_levels: int = 0
+    """Held-back (eval split) levels on which learner success is measured (0 = all; -1 = none)."""
 
     def __post_init__(self):
         from npp_rl.models.registry import get_architecture
@@ -64,6 +99,14 @@ class PretrainConfig:
             raise ValueError(f"bc_epochs and bc_batch_size must be >= 1, got {self.bc_epochs}, {self.bc_batch_size}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.method not in METHODS:
+            raise ValueError(f"method {self.method!r}: expected one of {', '.join(METHODS)}")
+        if self.dagger_rollout not in ("greedy", "sampled"):
+            raise ValueError(f"dagger_rollout must be greedy or sampled, got {self.dagger_rollout!r}")
+        if self.dagger_iterations < 0 or min(self.dagger_levels_per_iteration, self.dagger_epochs,
+                                             self.dagger_label_every, self.solver_max_iterations) < 1:
+            raise ValueError("dagger_iterations must be >= 0; dagger_levels_per_iteration, dagger_epochs, "
+                             "dagger_label_every and solver_max_iterations >= 1")
         if self.mixed_rule not in MIXED_RULES:
             raise ValueError(f"mixed_rule {self.mixed_rule!r}: expected one of {', '.join(MIXED_RULES)}")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
