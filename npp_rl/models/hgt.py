@@ -53,15 +53,15 @@ class FlatHGTConv(HGTConv):
         R = len(self.edge_types)
         # torch.split, not slicing: a slice's backward zero-fills a tensor of the whole input per slice
         sizes = [b - a for _, a, b in node_segments]
-        kqv = torch.cat([self.kqv_lin.lins[t](xs) for (t, _, _), xs in zip(node_segments, x.split(sizes))], dim=0)
+        kqv = torch.cat([self.kqv_lin.lins[t](xs) for (t, _, _), xs in zip(node_segments, x.split(sizes), strict=True)], dim=0)
         k, q, v = (t.reshape(n, H, D).transpose(0, 1) for t in torch.tensor_split(kqv, 3, dim=1))
         if src.numel():
             wk = self.k_rel.weight.view(H, R, D, D)
             wv = self.v_rel.weight.view(H, R, D, D)
             ke, ve = k.index_select(1, src), v.index_select(1, src)  # (H, m, D)
             esizes = [b - a for _, a, b in rel_segments]
-            ke = torch.cat([torch.bmm(p, wk[:, r]) for (r, _, _), p in zip(rel_segments, ke.split(esizes, 1))], 1)
-            ve = torch.cat([torch.bmm(p, wv[:, r]) for (r, _, _), p in zip(rel_segments, ve.split(esizes, 1))], 1)
+            ke = torch.cat([torch.bmm(p, wk[:, r]) for (r, _, _), p in zip(rel_segments, ke.split(esizes, 1), strict=True)], 1)
+            ve = torch.cat([torch.bmm(p, wv[:, r]) for (r, _, _), p in zip(rel_segments, ve.split(esizes, 1), strict=True)], 1)
             # relation priors per edge; only relations that occur take part (and get gradients)
             prior = torch.cat([self.p_rel[self._names[r]].expand(b - a, H) for r, a, b in rel_segments]).t()
             logit = (q.index_select(1, dst) * ke).sum(-1) * prior / math.sqrt(D)
@@ -71,7 +71,7 @@ class FlatHGTConv(HGTConv):
         else:
             agg = x.new_zeros(n, F)
         agg = torch.nn.functional.gelu(agg)
-        out = torch.cat([self.out_lin.lins[t](p) for (t, _, _), p in zip(node_segments, agg.split(sizes))], dim=0)
+        out = torch.cat([self.out_lin.lins[t](p) for (t, _, _), p in zip(node_segments, agg.split(sizes), strict=True)], dim=0)
         if out.shape[-1] != x.shape[-1]:
             return out
         mix = torch.cat([self.skip[t].sigmoid().expand(b - a) for t, a, b in node_segments]).unsqueeze(1)
