@@ -60,11 +60,15 @@ class NppFeaturesExtractor(BaseFeaturesExtractor):
                 return self._forward(observations).float()
         return self._forward(observations)
 
+    def flatten(self, observations: dict[str, torch.Tensor]):
+        """The batch's padded graph arrays as one disjoint graph (see :mod:`npp_rl.models.graph`)."""
+        return flatten_graphs(observations)
+
     def _forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
         parts = []
         for name, enc in self.encoders.items():
             if name == "graph":
-                parts.append(enc(flatten_graphs(observations)))
+                parts.append(enc(self.flatten(observations)))
             else:
                 parts.append(enc(observations[name]))
         x = torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]

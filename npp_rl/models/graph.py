@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch_geometric.nn import GATConv, GCNConv, HGTConv
+from torch_geometric.nn import GATConv, GCNConv
 
 from npp_rl.envs.spec import EDGE_TYPES, NODE_TYPE_ID, NODE_TYPES
+from npp_rl.models.hgt import FlatHGTConv
 
 NINJA = NODE_TYPE_ID["ninja"]
 _ENTITIES = tuple(t for t in NODE_TYPES if t not in ("ninja", "platform"))
@@ -149,45 +150,21 @@ class GATEncoder(_GraphEncoderBase):
         return readout(h, g)
 
 
-class FastHGTConv(HGTConv):
-    """``HGTConv`` with the per-relation key/value transforms done as one einsum per relation.
-
-    Without pyg-lib, PyG's ``HeteroLinear`` loops over the ``heads x relations`` weight slices and
-    writes each into a slice of one large output; its backward then allocates a zero tensor of the
-    whole output per slice, which made HGT ~10x slower than GAT here. The maths is unchanged: the
-    same ``k_rel``/``v_rel`` weights (``(heads * relations, D, D)``, index ``h * R + r``) are used.
-    """
-
-    def _construct_src_node_feat(self, k_dict, v_dict, edge_index_dict):
-        H, D = self.heads, self.out_channels // self.heads
-        R = len(self.edge_types)
-        wk = self.k_rel.weight.view(H, R, D, D)
-        wv = self.v_rel.weight.view(H, R, D, D)
-        ks, vs, offset, cumsum = [], [], {}, 0
-        for edge_type in edge_index_dict.keys():
-            src = edge_type[0]
-            r = self.edge_types_map[edge_type]
-            offset[edge_type] = cumsum
-            cumsum += k_dict[src].size(0)
-            # (H, n, D) @ (H, D, D): a bmm over heads (faster than einsum's permute+copy on CPU)
-            ks.append(torch.bmm(k_dict[src].transpose(0, 1), wk[:, r]).transpose(0, 1))
-            vs.append(torch.bmm(v_dict[src].transpose(0, 1), wv[:, r]).transpose(0, 1))
-        return torch.cat(ks, dim=0), torch.cat(vs, dim=0), offset
-
-
 class HGTEncoder(_GraphEncoderBase):
-    """HGTConv layers over node types and relation triples from :func:`hgt_relations`.
+    """HGT layers (:class:`npp_rl.models.hgt.FlatHGTConv`) over node types and the relation triples of
+    :func:`hgt_relations`.
 
-    The flat graph is split per node type with index ops (each node's index within its type
-    comes from one sort), and edges per relation through a ``(src_type, edge_type, dst_type)``
-    lookup table; the Python loops run over types, never over samples.
+    Once per forward, nodes are sorted by type (one stable sort) and edges by relation (looked up in
+    a ``(src_type, edge_type, dst_type)`` table; edges matching no triple are dropped), so every
+    per-type and per-relation operation works on one contiguous slice; the Python loops run over
+    types and relations, never over samples or edges.
     """
 
     def __init__(self, node_feat_dim: int, hidden: int, layers: int, heads: int):
         super().__init__(node_feat_dim, hidden)
         self.relations = hgt_relations()
         metadata = (list(NODE_TYPES), list(self.relations))
-        self.convs = nn.ModuleList(FastHGTConv(hidden, hidden, metadata, heads=heads) for _ in range(layers))
+        self.convs = nn.ModuleList(FlatHGTConv(hidden, hidden, metadata, heads=heads) for _ in range(layers))
         table = torch.full((len(NODE_TYPES), len(EDGE_TYPES), len(NODE_TYPES)), -1, dtype=torch.long)
         for k, (s, e, d) in enumerate(self.relations):
             table[NODE_TYPE_ID[s], EDGE_TYPES.index(e), NODE_TYPE_ID[d]] = k
@@ -198,39 +175,35 @@ class HGTEncoder(_GraphEncoderBase):
         nt = g.node_type.clamp(0, len(NODE_TYPES) - 1)
         n = h.shape[0]
         order = torch.argsort(nt, stable=True)
-        counts = torch.bincount(nt, minlength=len(NODE_TYPES))
-        starts = torch.cumsum(counts, 0) - counts
-        local = torch.empty_like(nt)
-        local[order] = torch.arange(n, device=h.device) - starts[nt[order]]
-        cl, sl = counts.tolist(), starts.tolist()
-        type_idx = {t: order[sl[i]: sl[i] + cl[i]] for i, t in enumerate(NODE_TYPES)}
+        pos = torch.empty_like(order)
+        pos[order] = torch.arange(n, device=h.device)  # position of each node once sorted by type
+        counts = torch.bincount(nt, minlength=len(NODE_TYPES)).tolist()
+        node_segments, start = [], 0
+        for t, c in zip(NODE_TYPES, counts, strict=True):
+            if c:
+                node_segments.append((t, start, start + c))
+            start += c
 
         src, dst = g.edge_index
         et = g.edge_type.clamp(0, len(EDGE_TYPES) - 1)
         rel = self.rel_table[nt[src], et, nt[dst]]
-        edge_dict = {}
-        rel_sorted = torch.argsort(rel, stable=True)
-        rcounts = torch.bincount(rel + 1, minlength=len(self.relations) + 1)[1:].tolist()
-        pos = int((rel < 0).sum())
-        for k, r in enumerate(self.relations):
-            idx = rel_sorted[pos: pos + rcounts[k]]
-            pos += rcounts[k]
-            if rcounts[k]:  # relations without edges are left out (HGTConv handles a subset)
-                edge_dict[r] = torch.stack([local[src[idx]], local[dst[idx]]])
+        keep = (rel >= 0).nonzero().squeeze(1)
+        rel = rel.index_select(0, keep)
+        by_rel = torch.argsort(rel, stable=True)
+        rel, eorder = rel.index_select(0, by_rel), keep.index_select(0, by_rel)
+        src, dst = pos[src[eorder]], pos[dst[eorder]]
+        rcounts = torch.bincount(rel, minlength=len(self.relations)).tolist()
+        rel_segments, start = [], 0
+        for r, c in enumerate(rcounts):
+            if c:
+                rel_segments.append((r, start, start + c))
+            start += c
 
-        # only node types present in the batch (fewer per-type ops); all of them when no edge matched,
-        # so that the layers still run (the same maths a graph gets inside a larger batch)
-        types = [t for i, t in enumerate(NODE_TYPES) if cl[i]] if edge_dict else list(NODE_TYPES)
-        if not edge_dict:
-            edge_dict[self.relations[0]] = torch.zeros(2, 0, dtype=torch.long, device=h.device)
-        x_dict = {t: h.index_select(0, type_idx[t]) for t in types}
+        h = h.index_select(0, order)
         for conv in self.convs:
-            out = conv(x_dict, edge_dict)
-            x_dict = {t: (out[t] if out.get(t) is not None else x_dict[t]) for t in types}
-        # concatenated per type = nodes in ``order``; permute the graph ids the same way
-        h_sorted = torch.cat([x_dict[t] for t in types], dim=0)
+            h = conv.forward_flat(h, node_segments, src, dst, rel_segments)
         g_sorted = FlatGraph(g.x, nt[order], g.batch[order], g.edge_index, g.edge_type, g.num_graphs)
-        return readout(h_sorted, g_sorted)
+        return readout(h, g_sorted)
 
 
 def build_graph_encoder(kind: str, node_feat_dim: int, hidden: int, layers: int, heads: int) -> nn.Module:

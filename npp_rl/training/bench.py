@@ -21,27 +21,29 @@ import torch
 from npp_rl.models.policy import count_parameters, policy_kwargs
 from npp_rl.models.registry import get_architecture
 from npp_rl.training import distributed as D
+from npp_rl.training.breakdown import instrument
 from npp_rl.training.config import load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
 from npp_rl.training.ppo import NppPPO
 
 
 class _Timer(NppPPO):
-    """Accumulates time spent in rollouts and in updates."""
+    """Accumulates time spent in rollouts and in updates (wall and CPU seconds)."""
 
-    t_roll = 0.0
-    t_upd = 0.0
+    t_roll = t_upd = c_roll = c_upd = 0.0
 
     def collect_rollouts(self, *a, **k):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = super().collect_rollouts(*a, **k)
         self.t_roll += time.perf_counter() - t
+        self.c_roll += time.process_time() - c
         return r
 
     def train(self):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         super().train()
         self.t_upd += time.perf_counter() - t
+        self.c_upd += time.process_time() - c
 
 
 def env_rate(env, steps: int) -> float:
@@ -56,7 +58,7 @@ def env_rate(env, steps: int) -> float:
 
 
 def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=None, overrides=None,
-          device: str = "cpu", seed: int = 0) -> dict:
+          device: str = "cpu", seed: int = 0, breakdown: bool = False) -> dict:
     info = D.current()
     spec = get_architecture(arch)
     hp = load_hyperparams(arch, overrides=overrides)
@@ -66,8 +68,11 @@ def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=Non
     model = _Timer("MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device,
                    **dataclasses.asdict(hp))
     per_iter = hp.n_steps * num_envs
+    bd = instrument(model) if breakdown else None
     model.learn(per_iter)  # warm-up iteration (allocations, first graph builds)
-    model.t_roll = model.t_upd = 0.0
+    model.t_roll = model.t_upd = model.c_roll = model.c_upd = 0.0
+    if bd is not None:
+        bd.reset()
     start = model.num_timesteps
     t, c = time.perf_counter(), time.process_time()
     model.learn(max(per_iter, steps // info.world_size), reset_num_timesteps=False)
@@ -75,14 +80,18 @@ def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=Non
     cpu_all = sum(D.gather_objects(cpu))
     done = (model.num_timesteps - start) * info.world_size
     env.close()
-    return {
+    res = {
         "architecture": arch, "world_size": info.world_size, "num_envs_per_rank": num_envs,
         "torch_threads": torch.get_num_threads(), "steps": done, "wall_s": round(wall, 2),
         "train_steps_per_s": round(done / wall, 1), "cpu_s_all_ranks": round(cpu_all, 2),
         "train_steps_per_cpu_s": round(done / cpu_all, 1), "env_steps_per_s": round(e_rate * info.world_size, 1),
         "rollout_s": round(model.t_roll, 2), "update_s": round(model.t_upd, 2),
+        "rollout_cpu_s": round(model.c_roll, 2), "update_cpu_s": round(model.c_upd, 2),
         "parameters": count_parameters(model.policy), "ppo": dataclasses.asdict(hp),
     }
+    if bd is not None:
+        res["breakdown_cpu_s"] = bd.table({"rollout": model.c_roll, "update": model.c_upd}, done)
+    return res
 
 
 def main(argv=None) -> None:
@@ -94,13 +103,15 @@ def main(argv=None) -> None:
     ap.add_argument("--env-factory")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also report CPU seconds per part of rollout and update (npp_rl.training.breakdown)")
     a = ap.parse_args(argv)
     D.init_distributed("cpu")
     if a.threads:
         torch.set_num_threads(a.threads)
     overrides = dict(s.split("=", 1) for s in a.set)
     for arch in a.architectures:
-        res = bench(arch, a.dataset, a.num_envs, a.steps, a.env_factory, overrides)
+        res = bench(arch, a.dataset, a.num_envs, a.steps, a.env_factory, overrides, breakdown=a.breakdown)
         if D.current().is_main:
             print(json.dumps(res), flush=True)
 

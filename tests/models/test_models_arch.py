@@ -9,7 +9,6 @@ from fake_env import FakeNppEnv, fake_batch
 from npp_rl.envs.spec import NODE_TYPES
 from npp_rl.models import ARCHITECTURES, get_architecture
 from npp_rl.models.graph import (
-    FastHGTConv,
     GCNEncoder,
     flatten_graphs,
     hgt_relations,
@@ -107,19 +106,70 @@ def test_readout_mean_and_ninja():
         torch.testing.assert_close(out[b, 4:], h[sel & (g.node_type == 0)].mean(0))
 
 
-def test_fast_hgt_matches_pyg_hgt():
+def _flat_inputs(x, edges):
+    """Dict inputs of HGTConv as the flat, type-sorted / relation-sorted arrays of forward_flat."""
+    rels = list(hgt_relations())
+    start, node_seg, off = 0, [], {}
+    for t, xt in x.items():
+        node_seg.append((t, start, start + len(xt)))
+        off[t] = start
+        start += len(xt)
+    src, dst, rel_seg, e0 = [], [], [], 0
+    for r, rel in enumerate(rels):
+        if rel in edges and edges[rel].shape[1]:
+            ei = edges[rel]
+            src.append(ei[0] + off[rel[0]])
+            dst.append(ei[1] + off[rel[2]])
+            rel_seg.append((r, e0, e0 + ei.shape[1]))
+            e0 += ei.shape[1]
+    cat = (lambda v: torch.cat(v)) if src else (lambda v: torch.zeros(0, dtype=torch.long))
+    return torch.cat(list(x.values())), node_seg, cat(src), cat(dst), rel_seg
+
+
+@pytest.mark.parametrize("with_edges", [True, False])
+def test_flat_hgt_matches_pyg_hgt(with_edges):
+    """FlatHGTConv.forward_flat == PyG's HGTConv.forward (same parameters), outputs and gradients."""
     from torch_geometric.nn import HGTConv
+
+    from npp_rl.models.hgt import FlatHGTConv
 
     torch.manual_seed(0)
     md = (list(NODE_TYPES), list(hgt_relations()))
-    ref, fast = HGTConv(16, 16, md, heads=4), FastHGTConv(16, 16, md, heads=4)
-    fast.load_state_dict(ref.state_dict())
-    x = {t: torch.randn(5, 16) for t in NODE_TYPES}
-    edges = {r: torch.randint(0, 5, (2, 7)) for r in md[1][::2]}
-    a, b = ref(x, edges), fast(x, edges)
-    for t in a:
-        if a[t] is not None:
-            torch.testing.assert_close(a[t], b[t])
+    ref, flat = HGTConv(16, 16, md, heads=4), FlatHGTConv(16, 16, md, heads=4)
+    flat.load_state_dict(ref.state_dict())
+    types = list(NODE_TYPES)[:6]  # some node types absent, as in a real batch
+    x = {t: torch.randn(3 + i, 16) for i, t in enumerate(types)}
+    edges = {}
+    if with_edges:
+        for r in md[1]:
+            if r[0] in x and r[2] in x:
+                edges[r] = torch.stack([torch.randint(0, len(x[r[0]]), (5,)), torch.randint(0, len(x[r[2]]), (5,))])
+        assert len(edges) > 5
+    else:
+        edges[md[1][0]] = torch.zeros(2, 0, dtype=torch.long)
+    a = ref(x, edges)
+    want = torch.cat([a[t] for t in x])
+    got = flat.forward_flat(*_flat_inputs(x, edges))
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    want.square().sum().backward()
+    got.square().sum().backward()
+    for (n, p), (_, q) in zip(ref.named_parameters(), flat.named_parameters(), strict=True):
+        if with_edges:  # the same parameters take part (Adam treats "no gradient" apart from zeros)
+            assert (p.grad is None) == (q.grad is None), n
+        zero = torch.zeros_like(p)  # without edges PyG's k/q/v weights get zero gradients, ours none
+        gp, gq = (zero if p.grad is None else p.grad), (zero if q.grad is None else q.grad)
+        torch.testing.assert_close(gq, gp, atol=1e-4, rtol=1e-3, msg=n)
+
+
+def test_lean_cnn_hwc_equals_chw():
+    from npp_rl.models.encoders import LeanCNN
+
+    torch.manual_seed(0)
+    hwc = LeanCNN((100, 176, 1), (8, 16), 32, pool=2)
+    chw = LeanCNN((1, 100, 176), (8, 16), 32, pool=2)
+    chw.load_state_dict(hwc.state_dict())
+    img = torch.rand(3, 100, 176, 1)
+    torch.testing.assert_close(hwc(img), chw(img.permute(0, 3, 1, 2).contiguous()))
 
 
 def test_gcn_sparse_adjacency_matches_edge_index_gcn():
