@@ -82,10 +82,18 @@ def set_tags(run_id: str, tags: dict) -> None:
 
 
 def last_run_id() -> str | None:
-    """The run this process had open most recently (the one a step function just closed or failed in)."""
+    """The id of the run this thread had open most recently (the one a step function just closed or
+    failed in); only the id, so no store is asked (``mlflow.last_active_run`` fetches the run)."""
     import mlflow
+    from mlflow.tracking import fluent
 
-    run = mlflow.last_active_run()
+    holder = getattr(fluent, "_last_active_run_id", None)
+    if holder is not None and hasattr(holder, "get"):
+        return holder.get()
+    try:
+        run = mlflow.last_active_run()
+    except Exception:  # the id names a run of another store
+        return None
     return run.info.run_id if run is not None else None
 
 

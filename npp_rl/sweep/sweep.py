@@ -140,7 +140,7 @@ def _run_local(cfg, name, parent, todo: list[Trial], pre_archs, on_done) -> None
 def _run_ray(cfg, name, parent, todo: list[Trial], pre_archs, on_done) -> None:
     from npp_rl.sweep import ray_backend as R
 
-    ray, _ = R.connect(cfg.ray, cfg.tracking_uri)
+    ray, head = R.connect(cfg.ray, cfg.tracking_uri, Path(cfg.output_dir) / name)
     try:
         pre_task = R.remote(ray, pretrain_job, cfg.ray, cfg.max_retries)
         trial_task = R.remote(ray, trial_job, cfg.ray, cfg.max_retries)
@@ -151,7 +151,7 @@ def _run_ray(cfg, name, parent, todo: list[Trial], pre_archs, on_done) -> None:
              f"({cfg.ray.cpus_per_trial:g} CPU, {cfg.ray.gpus_per_trial:g} GPU each)")
         R.gather(ray, refs, on_done)
     finally:
-        ray.shutdown()
+        R.disconnect(ray, head)
 
 
 def run_sweep(cfg: SweepConfig) -> SweepResult:

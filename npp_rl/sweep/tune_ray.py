@@ -36,7 +36,7 @@ def run_ray_tune(cfg: TuneConfig, space: dict, parent: str, study: str, storage,
 
     from npp_rl.sweep import ray_backend as R
 
-    ray, _ = R.connect(cfg.ray, cfg.tracking_uri)
+    ray, head = R.connect(cfg.ray, cfg.tracking_uri, Path(cfg.output_dir))
     try:
         def define(trial):
             suggest(trial, space)
@@ -62,4 +62,4 @@ def run_ray_tune(cfg: TuneConfig, space: dict, parent: str, study: str, storage,
             _say(f"ray trial {m.get('trial_id')}: objective {m.get('objective')} "
                  f"{'(stopped early)' if not m.get('done_run') else ''}")
     finally:
-        ray.shutdown()
+        R.disconnect(ray, head)
