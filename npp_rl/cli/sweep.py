@@ -43,10 +43,10 @@ def _sets(values, flag: str) -> dict:
 
 @main.command("sweep")
 @click.option("--experiment-name", required=True, help="MLflow experiment of the sweep and its trials.")
-@click.option("--architectures", multiple=True, required=True, help="Architectures: A B ... or A,B.")
+@click.option("--architectures", multiple=True, required=True, help="Architectures: A,B or repeat the flag.")
 @click.option("--conditions", multiple=True, default=("scratch",), show_default=True,
               help="scratch and/or pretrained (BC-pretrained once per architecture).")
-@click.option("--seeds", multiple=True, default=("0",), show_default=True, help="Seeds: 0 1 2 or 0,1,2.")
+@click.option("--seeds", multiple=True, default=("0",), show_default=True, help="Seeds: 0,1,2 or repeat the flag.")
 @click.option("--train-dataset", type=click.Path(file_okay=False), required=True, help="Level dataset trained on.")
 @click.option("--test-dataset", type=click.Path(file_okay=False), required=True,
               help="Level dataset whose test split every trial is evaluated on.")

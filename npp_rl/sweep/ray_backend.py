@@ -99,10 +99,14 @@ class LocalHead:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - closed with the head
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout
+        t_start = time.time()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"`ray start --head` exited with {self.proc.returncode}"
                                    + (f"; see {self.log}" if self.log else ""))
+            if self._raylet_aborted(t_start):
+                self.stop()
+                raise RuntimeError("the raylet aborted while starting (see raylet.err in Ray's session logs)")
             if self.log and b"Ray runtime started" in Path(self.log).read_bytes()[start_at:]:
                 return self.address
             if not self.log:
@@ -114,6 +118,16 @@ class LocalHead:
             time.sleep(1.0)
         self.stop()
         raise TimeoutError(f"the Ray head on port {self.port} did not come up within {timeout:.0f}s")
+
+    @staticmethod
+    def _raylet_aborted(since: float) -> bool:
+        """Ray's newest session has a raylet that hit a fatal check after ``since`` (``ray start`` itself
+        would only notice after ``RAY_raylet_start_wait_time_s``)."""
+        err = Path(os.environ.get("RAY_TMPDIR", "/tmp/ray")) / "session_latest" / "logs" / "raylet.err"
+        try:
+            return err.stat().st_mtime >= since and b"Check failed" in err.read_bytes()
+        except OSError:
+            return False
 
     def stop(self, timeout: float = 60.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
