@@ -25,6 +25,14 @@ class RayMissing(RuntimeError):
     """Ray is not installed (it is the optional extra ``npp-rl[ray]``)."""
 
 
+def check_ray() -> None:
+    """Fail early when Ray is missing, without importing it (Ray reads some settings at import)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise RayMissing("--backend ray needs Ray: pip install 'npp-rl[ray]' (or use --backend local)")
+
+
 def import_ray():
     try:
         import ray

@@ -164,9 +164,9 @@ def run_sweep(cfg: SweepConfig) -> SweepResult:
     target = tracking.configure(cfg.tracking_uri)
     cfg = _resolved(cfg, target.uri)
     if cfg.backend == "ray":
-        from npp_rl.sweep.ray_backend import import_ray
+        from npp_rl.sweep.ray_backend import check_ray
 
-        import_ray()  # fail before any run is created
+        check_ray()  # fail before any run is created
     exp_id = tracking.get_or_create_experiment(cfg.experiment_name)
     mode = enable_wal(target.uri)
     if mode:
