@@ -89,6 +89,7 @@ def _writer(uri: str, run_id: str, worker: int, n: int, q) -> None:
         q.put(f"{type(e).__name__}: {e}")
 
 
+@pytest.mark.slow  # 4 fresh MLflow processes: ~100 s on this loaded 2-core machine
 def test_concurrent_writers_on_the_embedded_store(tmp_path):
     """4 processes writing one SQLite store in WAL mode at once: every write lands, no 'database is locked'."""
     import mlflow
