@@ -158,6 +158,44 @@ def log_levels_run(experiment_name: str, data_dir: str | Path, settings: dict, r
         return run.info.run_id
 
 
+def replay_dir(data_dir: str | Path) -> str:
+    """Where BC finds its demonstrations: the dataset's ``train`` split (or the folder itself)."""
+    root = Path(data_dir)
+    return str(root / "train") if (root / "train").is_dir() or not root.exists() else str(root)
+
+
+def pretrain_step(experiment_name: str, arch: str, data_dir: str | Path, seed: int, output_dir: str | Path,
+                  overrides: dict | None = None) -> str:
+    """BC-pretrain ``arch`` on the dataset's training split; returns the pretrain run id."""
+    from npp_rl.pretraining import PretrainConfig, pretrain
+
+    return pretrain(PretrainConfig(**{"architecture": arch, "experiment_name": experiment_name,
+                                      "replay_data_dir": replay_dir(data_dir), "seed": seed,
+                                      "output_dir": str(Path(output_dir) / "pretrain" / arch),
+                                      **(overrides or {})}))
+
+
+def train_step(experiment_name: str, arch: str, data_dir: str | Path, seed: int, init_from: str | None,
+               output_dir: str | Path, overrides: dict | None = None, on_eval=None) -> str:
+    """PPO-train ``arch`` (from ``init_from``'s weights when given); returns the train run id.
+    ``on_eval(run_id, global_step, metrics)`` sees every held-back evaluation during training."""
+    from npp_rl.training import TrainConfig, train
+
+    return train(TrainConfig(**{"experiment_name": experiment_name, "architectures": [arch],
+                                "train_dataset": str(data_dir), "seed": seed, "init_from": init_from,
+                                "output_dir": str(Path(output_dir) / "train"), **(overrides or {})}),
+                 on_eval=on_eval)
+
+
+def evaluate_step(experiment_name: str, train_run_id: str, test_dataset: str | Path, seed: int,
+                  overrides: dict | None = None) -> str:
+    """Evaluate a training run's policy on the test split; returns the evaluate run id."""
+    from npp_rl.evaluation import EvalConfig, evaluate
+
+    return evaluate(EvalConfig(**{"model": train_run_id, "test_dataset": str(test_dataset),
+                                  "experiment_name": experiment_name, "seed": seed, **(overrides or {})}))
+
+
 def run_pipeline(cfg: PipelineConfig) -> str:
     """Run the whole chain; returns the pipeline run id."""
     import mlflow
@@ -203,37 +241,23 @@ def run_pipeline(cfg: PipelineConfig) -> str:
         for arch in cfg.architectures:
             pre_id = None
             if cfg.test_pretraining:
-                from npp_rl.pretraining import PretrainConfig, pretrain
-
                 _say(f"pretrain {arch} (BC on the solver's solutions)")
-                pcfg = PretrainConfig(**{"architecture": arch, "experiment_name": cfg.experiment_name,
-                                         "replay_data_dir": str(Path(cfg.data_dir) / "train"),
-                                         "seed": cfg.seeds[0],
-                                         "output_dir": str(Path(cfg.output_dir) / "pretrain" / arch),
-                                         **cfg.pretrain})
-                pre_id = pretrain(pcfg)
+                pre_id = pretrain_step(cfg.experiment_name, arch, cfg.data_dir, cfg.seeds[0], cfg.output_dir,
+                                       cfg.pretrain)
                 child("pretrain", pre_id, architecture=arch)
             for seed in cfg.seeds:
                 conditions = [("scratch", None)] + ([("pretrained", pre_id)] if pre_id else [])
                 for condition, init in conditions:
-                    from npp_rl.training import TrainConfig, train
-
                     _say(f"train {arch} [{condition}] seed {seed}")
-                    tcfg = TrainConfig(**{"experiment_name": cfg.experiment_name, "architectures": [arch],
-                                          "train_dataset": cfg.data_dir, "seed": seed, "init_from": init,
-                                          "output_dir": str(Path(cfg.output_dir) / "train"),
-                                          **cfg.train})
-                    run_id = train(tcfg)
+                    run_id = train_step(cfg.experiment_name, arch, cfg.data_dir, seed, init, cfg.output_dir,
+                                        cfg.train)
                     child("train", run_id, architecture=arch, condition=condition, seed=seed)
                     train_runs.append((arch, condition, run_id, seed))
 
-        from npp_rl.evaluation import EvalConfig, evaluate
-
         for arch, condition, run_id, seed in train_runs:
             _say(f"evaluate {arch} [{condition}] seed {seed} on the test split")
-            ecfg = EvalConfig(**{"model": run_id, "test_dataset": cfg.data_dir,
-                                 "experiment_name": cfg.experiment_name, "seed": seed, **cfg.evaluate})
-            child("evaluate", evaluate(ecfg), architecture=arch, condition=condition, train_run_id=run_id)
+            child("evaluate", evaluate_step(cfg.experiment_name, run_id, cfg.data_dir, seed, cfg.evaluate),
+                  architecture=arch, condition=condition, train_run_id=run_id)
 
         from npp_rl.comparison import CompareConfig, compare
 

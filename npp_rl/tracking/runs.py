@@ -24,7 +24,7 @@ TAG_DATASET = "npp_rl.dataset"
 TAG_SEED = "npp_rl.seed"
 TAG_COMMAND = "npp_rl.command"
 TAG_GIT = "npp_rl.git_commit"
-STEPS = ("generate_levels", "pretrain", "train", "evaluate", "compare", "pipeline", "bench")
+STEPS = ("generate_levels", "pretrain", "train", "evaluate", "compare", "pipeline", "bench", "sweep", "tune")
 
 #: MLflow caps a param value at 6000 characters; longer values are cut with a marker.
 _PARAM_MAX = 6000

@@ -115,7 +115,8 @@ class NppTrainingCallback(BaseCallback):
     """
 
     def __init__(self, *, run_id: str | None, ckpt_dir: Path, save_freq: int, eval_freq: int, eval_env_fn,
-                 eval_episodes: int, meta: dict, metrics_logger=None, tb_sync=None, tb_sync_every_s: float = 60.0):
+                 eval_episodes: int, meta: dict, metrics_logger=None, tb_sync=None, tb_sync_every_s: float = 60.0,
+                 on_eval=None):
         super().__init__()
         self.run_id = run_id
         self.ckpt_dir = Path(ckpt_dir)
@@ -134,6 +135,7 @@ class NppTrainingCallback(BaseCallback):
         self._next_eval = None
         self.last_checkpoint_step = None
         self.eval_history: list[tuple[int, dict]] = []
+        self.on_eval = on_eval
 
     def global_step(self) -> int:
         return int(self.model.num_timesteps) * self.info.world_size
@@ -191,6 +193,8 @@ class NppTrainingCallback(BaseCallback):
         self.eval_history.append((g, res))
         if self.metrics is not None:
             self.metrics.log_metrics(res, step=g)
+        if self.on_eval is not None:
+            self.on_eval(self.run_id, g, res)
         return res
 
     def sync_tensorboard(self) -> None:

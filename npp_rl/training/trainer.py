@@ -71,10 +71,12 @@ def _set_threads(config: TrainConfig, info: D.DistInfo) -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // local))
 
 
-def train(config: TrainConfig, env_factory=None) -> str:
+def train(config: TrainConfig, env_factory=None, on_eval=None) -> str:
     """Train every architecture of ``config``; returns the run id (the parent run's when several).
 
     ``env_factory`` (a callable, see :mod:`npp_rl.training.envs`) overrides ``config.env_factory``.
+    ``on_eval(run_id, global_step, metrics)`` is called after every held-back evaluation on rank 0
+    (hyperparameter search reports and prunes there; an exception it raises ends the run FAILED).
     Under torchrun every rank calls this; only rank 0 talks to MLflow and writes files.
     """
     from npp_rl import tracking
@@ -94,9 +96,9 @@ def train(config: TrainConfig, env_factory=None) -> str:
     tracking.configure(config.tracking_uri, quiet=not info.is_main)
 
     if config.resume_from:
-        return _train_one(config, None, factory, parent_run_id=None)
+        return _train_one(config, None, factory, parent_run_id=None, on_eval=on_eval)
     if len(config.architectures) == 1:
-        return _train_one(config, config.architectures[0], factory, parent_run_id=None)
+        return _train_one(config, config.architectures[0], factory, parent_run_id=None, on_eval=on_eval)
     parent_id = None
     if info.is_main:
         with tracking.start_run(config.experiment_name, step="train", run_name="train:" + "+".join(config.architectures),
@@ -105,7 +107,7 @@ def train(config: TrainConfig, env_factory=None) -> str:
                                       tracking.TAG_DATASET: dataset_hash(config.train_dataset)}) as parent:
             parent_id = D.broadcast_object(parent.info.run_id)
             for arch in config.architectures:
-                _train_one(config, arch, factory, parent_run_id=parent_id)
+                _train_one(config, arch, factory, parent_run_id=parent_id, on_eval=on_eval)
     else:
         parent_id = D.broadcast_object(None)
         for arch in config.architectures:
@@ -113,7 +115,7 @@ def train(config: TrainConfig, env_factory=None) -> str:
     return parent_id
 
 
-def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: str | None) -> str:
+def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: str | None, on_eval=None) -> str:
     """One architecture = one run (new, or the run named by ``config.resume_from``)."""
 
     from npp_rl import tracking
@@ -189,7 +191,7 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
                 run_id = run.info.run_id
             run_id = D.broadcast_object(run_id)
             out = Path(config.output_dir) / run_id
-            _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved)
+            _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved, on_eval)
             finished = True
     except Exception as e:
         if not finished or not info.is_main:
@@ -200,7 +202,8 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
     return run_id
 
 
-def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local, ckpt_meta, resolved) -> str:
+def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local, ckpt_meta, resolved,
+           on_eval=None) -> str:
     from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
 
     from npp_rl import tracking
@@ -232,7 +235,7 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
     cb = NppTrainingCallback(
         run_id=run_id if info.is_main else None, ckpt_dir=out / C.ARTIFACT_PATH, save_freq=config.save_freq,
         eval_freq=config.eval_freq, eval_env_fn=eval_env_fn, eval_episodes=config.eval_episodes, meta=meta,
-        metrics_logger=metrics, tb_sync=tb_sync, tb_sync_every_s=config.tb_sync_every_s,
+        metrics_logger=metrics, tb_sync=tb_sync, tb_sync_every_s=config.tb_sync_every_s, on_eval=on_eval,
     )
     remaining = total_local - (model.num_timesteps if ckpt_meta else 0)
     start_steps = model.num_timesteps if ckpt_meta else 0

@@ -21,7 +21,7 @@ def _mlproject() -> dict:
 
 def test_mlproject_has_the_entry_points():
     eps = _mlproject()["entry_points"]
-    assert {"pretrain", "train", "evaluate", "compare", "generate_levels", "pipeline"} <= set(eps)
+    assert {"pretrain", "train", "evaluate", "compare", "generate_levels", "pipeline", "sweep", "tune"} <= set(eps)
     assert "torchrun" in eps["train"]["command"] and "{num_procs}" in eps["train"]["command"]
 
 
@@ -48,9 +48,24 @@ def test_each_entry_point_calls_an_existing_command_with_known_options():
 
 
 def test_conda_env_mirrors_pyproject():
-    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    """conda.yaml = the dependencies plus the ``ray`` extra (what ``mlflow run -e sweep`` needs)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + project["optional-dependencies"]["ray"]
     names = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in deps}
     conda = yaml.safe_load((REPO / "conda.yaml").read_text())
     pip = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
     conda_names = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in pip if not d.startswith("-e")}
     assert names == conda_names
+
+
+def test_ray_extra_is_installed_by_setup_and_matches_conda():
+    """The optional extra ``npp-rl[ray]`` (Ray with Tune, Optuna): same specs in pyproject and conda.yaml,
+    and the setup script (which CI runs) installs it."""
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
+    names = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in extra}
+    assert names == {"ray", "optuna"}
+    conda = yaml.safe_load((REPO / "conda.yaml").read_text())
+    pip = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
+    assert set(extra) <= set(pip), f"conda.yaml lacks {set(extra) - set(pip)}"
+    setup = (REPO / "scripts" / "setup.sh").read_text()
+    assert re.search(r'-e "\.\[[^\]]*\bray\b[^\]]*\]"', setup), "scripts/setup.sh does not install the ray extra"
