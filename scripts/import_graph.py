@@ -19,10 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "npp_rl"
 #: the layers, lowest first: a layer imports only layers before it (services: any layer may use them).
-#: evaluation sits below pretraining, which measures its policies with the evaluator.
-LAYERS = ("sim", "levels", "envs", "models", "training", "evaluation", "pretraining", "comparison", "sweep")
+#: evaluation sits below pretraining, which measures its policies with the evaluator; the pipeline's steps
+#: (pretrain, train, evaluate, compare by run id) sit below the sweep, which fans them out.
+LAYERS = ("sim", "levels", "envs", "models", "training", "evaluation", "pretraining", "comparison", "pipeline",
+          "sweep")
 SERVICES = ("tracking", "stack")
-TOP = ("pipeline", "experiment", "cli")  # orchestration and the command line: may import everything
+TOP = ("experiment", "cli")  # the design's experiment layout and the command line: may import everything
 MAX_LINES = 500
 
 

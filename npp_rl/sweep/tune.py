@@ -11,18 +11,13 @@ runs the same trial function through Ray Tune with Optuna's searcher and Ray's m
 from __future__ import annotations
 
 import dataclasses
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from npp_rl.sweep.config import TuneConfig
-from npp_rl.sweep.space import load_space, objective_value, suggest, write_best_yaml
-from npp_rl.sweep.store import retry_locked, set_tags, sqlite_path
-
-TAG_STUDY = "npp_rl.tune.study"
-TAG_TRIAL = "npp_rl.tune.trial"
-TAG_STATE = "npp_rl.tune.state"
+from npp_rl.sweep.space import load_space, suggest, write_best_yaml
+from npp_rl.sweep.store import retry_locked, sqlite_path
+from npp_rl.sweep.tune_trial import TAG_STUDY, mark, run_trial, say
 
 
 @dataclass
@@ -37,10 +32,6 @@ class TuneResult:
     """The written hyperparameter YAML."""
     trials: list[dict] = field(default_factory=list)
     """number, state (COMPLETE | PRUNED | FAIL), value, run id, params."""
-
-
-def _say(msg: str) -> None:
-    print(f"[tune {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def import_optuna():
@@ -80,50 +71,6 @@ def describe_storage(spec: str) -> str:
     return spec
 
 
-def train_overrides(cfg: TuneConfig, params: dict) -> dict:
-    """The TrainConfig fields of one trial: its hyperparameters and the trial budget."""
-    eval_freq = max(1, cfg.total_timesteps // cfg.evals_per_trial)
-    return {"hyperparams": dict(params), "total_timesteps": cfg.total_timesteps, "num_envs": cfg.num_envs,
-            "eval_freq": eval_freq, "eval_episodes": cfg.eval_episodes, "save_freq": 0, "progress_bar": False,
-            "register": False, "torch_threads": max(1, int(cfg.ray.cpus_per_trial))}
-
-
-def run_trial(cfg: TuneConfig, parent: str, study: str, number: int, params: dict, report) -> tuple[str, float]:
-    """Train one trial; ``report(value, step, run_id)`` sees each held-back evaluation (and may raise to
-    stop it: pruning). Returns (train run id, last value); tags the run as the tune run's child."""
-    from npp_rl.pipeline import train_step
-
-    state: dict = {"run_id": None, "value": None, "steps": set()}
-
-    def on_eval(run_id, step, metrics):
-        if state["run_id"] is None:
-            state["run_id"] = run_id
-            set_tags(run_id, {"mlflow.parentRunId": parent, TAG_STUDY: study, TAG_TRIAL: number})
-        value = objective_value(metrics)
-        if value is None or step in state["steps"]:
-            return
-        state["steps"].add(step)
-        state["value"] = value
-        report(value, step, run_id)
-
-    run_id = train_step(cfg.experiment_name, cfg.architecture, cfg.train_dataset, cfg.seed, None, cfg.output_dir,
-                        train_overrides(cfg, params), on_eval=on_eval)
-    return run_id, state["value"]
-
-
-def _mark(run_id: str | None, state: str, value: float | None = None) -> None:
-    from mlflow.tracking import MlflowClient
-
-    if not run_id:
-        return
-    client = MlflowClient()
-    set_tags(run_id, {TAG_STATE: state})
-    if value is not None:
-        retry_locked(lambda: client.log_metric(run_id, "tune/objective", value))
-    if state == "PRUNED":
-        retry_locked(lambda: client.set_terminated(run_id, "KILLED"))
-
-
 def _objective(cfg: TuneConfig, space: dict, parent: str, study: str):
     optuna = import_optuna()
 
@@ -144,18 +91,18 @@ def _objective(cfg: TuneConfig, space: dict, parent: str, study: str):
             holder["run_id"] = run_id
         except optuna.TrialPruned:
             run_id = last_run_id()
-            _mark(run_id if run_id != before else None, "PRUNED")
-            _say(f"trial {trial.number}: pruned {params}")
+            mark(run_id if run_id != before else None, "PRUNED")
+            say(f"trial {trial.number}: pruned {params}")
             raise
         except Exception:
             run_id = last_run_id()
-            _mark(run_id if run_id != before else None, "FAIL")
+            mark(run_id if run_id != before else None, "FAIL")
             raise
         if value is None:
             raise RuntimeError(f"trial {trial.number}: training reported no held-back evaluation")
         trial.set_user_attr("run_id", run_id)
-        _mark(run_id, "COMPLETE", value)
-        _say(f"trial {trial.number}: objective {value:.4f} {params}")
+        mark(run_id, "COMPLETE", value)
+        say(f"trial {trial.number}: objective {value:.4f} {params}")
         return value
 
     return objective
@@ -209,7 +156,7 @@ def run_tune(cfg: TuneConfig) -> TuneResult:
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
     counted = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     remaining = cfg.trials - len(study.get_trials(deepcopy=False, states=counted))
-    _say(f"study {study_name} in {describe_storage(storage)}: {cfg.trials - remaining} trials done, "
+    say(f"study {study_name} in {describe_storage(storage)}: {cfg.trials - remaining} trials done, "
          f"{max(remaining, 0)} to run on {cfg.backend}; tune run {parent}")
     status = "FAILED"
     try:
@@ -248,5 +195,5 @@ def _finish(cfg: TuneConfig, client, parent: str, study) -> TuneResult:
     client.log_metric(parent, "tune/best_value", float(best.value))
     for s in ("COMPLETE", "PRUNED", "FAIL"):
         client.log_metric(parent, f"tune/trials_{s.lower()}", sum(t["state"] == s for t in trials))
-    _say(f"best trial {best.number}: objective {best.value:.4f} {best.params} -> {out}")
+    say(f"best trial {best.number}: objective {best.value:.4f} {best.params} -> {out}")
     return TuneResult(parent, study.study_name, dict(best.params), float(best.value), best.number, out, trials)

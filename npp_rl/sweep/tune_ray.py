@@ -1,4 +1,4 @@
-"""The ``tune`` study on a Ray cluster: Ray Tune runs the trial function (:func:`npp_rl.sweep.tune.run_trial`)
+"""The ``tune`` study on a Ray cluster: Ray Tune runs the trial function (:func:`npp_rl.sweep.tune_trial.run_trial`)
 as trials with their resources, Optuna's TPE proposes the values (``OptunaSearch``, same storage and
 study name as the in-process backend) and Ray's median stopping rule prunes."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from npp_rl.sweep.config import TuneConfig
 from npp_rl.sweep.space import suggest
-from npp_rl.sweep.tune import _mark, _say, run_trial
+from npp_rl.sweep.tune_trial import mark, run_trial, say
 
 
 def _trainable(config: dict, cfg: TuneConfig = None, parent: str = "", study: str = "", space: dict = None):
@@ -56,10 +56,10 @@ def run_ray_tune(cfg: TuneConfig, space: dict, parent: str, study: str, storage,
             m = r.metrics or {}
             run_id = m.get("run_id")
             if r.error is not None:
-                _mark(run_id, "FAIL")
+                mark(run_id, "FAIL")
             elif not m.get("done_run"):
-                _mark(run_id, "PRUNED")  # stopped by the median rule: its actor ended mid-training
-            _say(f"ray trial {m.get('trial_id')}: objective {m.get('objective')} "
+                mark(run_id, "PRUNED")  # stopped by the median rule: its actor ended mid-training
+            say(f"ray trial {m.get('trial_id')}: objective {m.get('objective')} "
                  f"{'(stopped early)' if not m.get('done_run') else ''}")
     finally:
         R.disconnect(ray, head)
