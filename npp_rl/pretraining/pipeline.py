@@ -11,6 +11,7 @@ One MLflow run, tags ``npp_rl.step=pretrain``, ``npp_rl.architecture``, ``npp_rl
   ``pretrain/val_accuracy``, ``pretrain/val_accuracy/<category>``, value losses, samples/s; at the end
   ``pretrain/best_epoch``, ``pretrain/best_val_accuracy``, ``pretrain/val_chance_accuracy``,
   ``pretrain/stopped_early`` and ``bc_result.json``;
+* the same per-epoch scalars as TensorBoard events (``tensorboard/`` artifacts and ``<output_dir>/<run id>/tensorboard``);
 * the BC policy: ``policy.zip`` (an SB3 PPO zip) logged as the pyfunc ``model`` and registered as
   ``npp-rl-<architecture>`` with the same tags, so ``npp-rl train --init-from <run id>`` (which loads the
   run's ``model`` artifact) or ``--init-from models:/npp-rl-<arch>/<version>`` starts PPO from it.
@@ -100,8 +101,12 @@ def pretrain(config: PretrainConfig) -> str:
         data = ds.load()
         model = make_model(arch.name, seed=config.seed, device=device)
 
+        tb = tracking.EventWriter(out / "tensorboard")  # BC losses and accuracies, also as TensorBoard events
+
         def log(m, epoch):
-            mlflow.log_metrics({f"pretrain/{k}": float(v) for k, v in m.items() if k != "epoch"}, step=epoch)
+            scalars = {f"pretrain/{k}": float(v) for k, v in m.items() if k != "epoch"}
+            mlflow.log_metrics(scalars, step=epoch)
+            tb.scalars(scalars, step=epoch)
 
         res = train_bc(model.policy, data, epochs=config.bc_epochs, batch_size=config.bc_batch_size,
                        lr=config.learning_rate, weight_decay=config.weight_decay, max_grad_norm=config.max_grad_norm,
@@ -116,6 +121,8 @@ def pretrain(config: PretrainConfig) -> str:
             final["pretrain/best_val_accuracy"] = res.best["val_accuracy"]
             final.update({f"pretrain/best_{k}": v for k, v in res.best.items() if k.startswith("val_accuracy/")})
         mlflow.log_metrics({k: float(v) for k, v in final.items()}, step=res.best_epoch)
+        tb.scalars(final, step=res.best_epoch)
+        tb.close()
         summary = {"run_id": run_id, "architecture": arch.name, "dataset": ds.content_hash,
                    "dataset_path": str(ds.path), "best_epoch": res.best_epoch, "best": res.best,
                    "stopped_early": res.stopped_early, "val_chance_accuracy": res.val_chance_accuracy,
