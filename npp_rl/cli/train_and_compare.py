@@ -10,11 +10,11 @@ from npp_rl.cli._common import COUNT, none_word, split_names
 
 
 @main.command("train-and-compare", context_settings={"allow_extra_args": True})
-@click.option("--experiment-name", required=True, help="Unique experiment identifier (MLflow experiment, folder name).")
-@click.option("--architectures", "archs", multiple=True, required=True,
-              help="Space-separated architectures: --architectures full_hgt vision_free gat.")
-@click.option("--train-dataset", required=True, type=click.Path(), help="Training levels folder.")
-@click.option("--test-dataset", required=True, type=click.Path(), help="Test levels folder.")
+@click.option("--experiment-name", help="Unique experiment identifier (MLflow experiment, folder name).  [required]")
+@click.option("--architectures", "archs", multiple=True,
+              help="Space-separated architectures: --architectures full_hgt vision_free gat.  [required]")
+@click.option("--train-dataset", type=click.Path(), help="Training levels folder.  [required]")
+@click.option("--test-dataset", type=click.Path(), help="Test levels folder.  [required]")
 @click.option("--total-timesteps", type=COUNT, default=10_000_000, show_default=True, help="Steps per training run.")
 @click.option("--num-envs", type=COUNT, default=64, show_default=True, help="Parallel environments per rank.")
 @click.option("--eval-freq", type=COUNT, default=100_000, show_default=True, help="Evaluate every N steps.")
@@ -62,14 +62,32 @@ def train_and_compare_cmd(ctx, archs, overrides, no_videos, no_progress, debug, 
         hp[k.strip()] = v.strip()
     explicit = {n for n in ctx.params if ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
     kw["resume_from"] = none_word(kw["resume_from"])
+    names = split_names(list(archs) + list(ctx.args))
+    if kw["resume_from"]:  # the experiment folder's config.json says the rest
+        kw.update(experiment_name=kw["experiment_name"] or "resumed", train_dataset=kw["train_dataset"] or ".",
+                  test_dataset=kw["test_dataset"] or ".")
+        names = names or ["mlp_baseline"]
+    else:
+        for flag, value in (("--experiment-name", kw["experiment_name"]), ("--architectures", names),
+                            ("--train-dataset", kw["train_dataset"]), ("--test-dataset", kw["test_dataset"])):
+            if not value:
+                raise click.UsageError(f"Missing option '{flag}' (required unless --resume-from is given).")
     try:
-        cfg = ExperimentConfig(architectures=split_names(list(archs) + list(ctx.args)), hyperparams=hp,
+        cfg = ExperimentConfig(architectures=names, hyperparams=hp,
                                videos=not no_videos, progress_bar=not no_progress, debug=debug, **kw)
         res = run_experiment(cfg, explicit=explicit)
     except (ExperimentError, S3Error, TrackingError, FileNotFoundError, ValueError) as e:
         if debug:
             raise
         raise click.ClickException(f"{e}  (run with --debug for the traceback)") from None
+    except RuntimeError as e:
+        if type(e).__name__ != "OutOfMemoryError" or debug:
+            raise
+        first = str(e).splitlines()[0] if str(e) else "CUDA out of memory"
+        raise click.ClickException(
+            f"out of GPU memory ({first}); reduce --num-envs (or --set batch_size=...), add --mixed-precision, or "
+            "choose a smaller architecture such as vision_free; finished runs are kept: continue with "
+            "--resume-from <experiment folder>. See docs/troubleshooting.md") from None
     click.echo(f"experiment folder: {res.folder}")
     click.echo(f"pipeline run_id={res.pipeline_run_id}")
     for key, e in res.results.get("runs", {}).items():

@@ -31,7 +31,11 @@ def torchrun_train(cfg, ranks: int, backend: str, work_dir: Path) -> str:
            str(conf), str(result)]
     env = dict(os.environ, NPP_RL_DIST_BACKEND=backend)
     print(f"launching {ranks} ranks ({backend}): {' '.join(cmd)}", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, env=env)
+    # the ranks' output goes through this process's stderr, so it also lands in the experiment's log file
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    for line in proc.stdout:
+        sys.stderr.write(line)
+    proc.wait()
     if proc.returncode != 0 or not result.is_file():
         raise LaunchError(f"torchrun ({ranks} ranks, {backend}) exited with status {proc.returncode}; "
                           f"see the ranks' output above and docs/troubleshooting.md (hangs, NCCL, DDP init)")

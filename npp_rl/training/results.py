@@ -5,7 +5,8 @@ from __future__ import annotations
 
 
 def trained_runs(run_id: str) -> list[dict]:
-    """``[{run_id, architecture, condition, model_uri, status}]`` of ``run_id`` or of its children."""
+    """``[{run_id, architecture, condition, model_uri, status}]`` of ``run_id`` or of its training children
+    (a multi-architecture ``train`` parent, or a ``pipeline`` / ``train-and-compare`` run)."""
     from mlflow.tracking import MlflowClient
 
     from npp_rl import tracking
@@ -19,4 +20,5 @@ def trained_runs(run_id: str) -> list[dict]:
                                   order_by=["attributes.start_time ASC"])
     return [{"run_id": r.info.run_id, "architecture": r.data.tags.get(tracking.TAG_ARCH),
              "condition": r.data.tags.get(tracking.TAG_CONDITION), "status": r.info.status,
-             "model_uri": f"runs:/{r.info.run_id}/model"} for r in runs if r.data.tags.get(tracking.TAG_ARCH)]
+             "model_uri": f"runs:/{r.info.run_id}/model"} for r in runs
+            if r.data.tags.get(tracking.TAG_ARCH) and r.data.tags.get(tracking.TAG_STEP) == "train"]
