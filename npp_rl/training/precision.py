@@ -46,13 +46,17 @@ def resolve_precision(device: torch.device, requested: bool, bf16_supported: boo
     return Precision("fp16", True, "fp16 autocast with a GradScaler (the GPU lacks bfloat16)")
 
 
-def apply_precision(model, precision: Precision) -> torch.amp.GradScaler | None:
-    """Set the extractor's autocast dtype; for fp16 install the loss scaling. Returns the scaler (fp16)."""
+def apply_precision(model, precision: Precision, scaler_device: str = "cuda",
+                    init_scale: float = 2.0**16) -> torch.amp.GradScaler | None:
+    """Set the extractor's autocast dtype; for fp16 install the loss scaling. Returns the scaler (fp16).
+
+    ``scaler_device``/``init_scale`` exist for tests (the scaling logic runs on a CPU too)."""
     ext = model.policy.features_extractor
     ext.autocast_dtype = precision.dtype
     if precision.mode != "fp16":
         return None
-    scaler = torch.amp.GradScaler("cuda")
+    scaler = torch.amp.GradScaler(scaler_device, init_scale=init_scale)
+    scaler.scale(torch.ones((), device=scaler_device))  # creates the scale tensor that unscale_/update use
     model._amp_scaler = scaler
 
     def scale_grad(grad):
