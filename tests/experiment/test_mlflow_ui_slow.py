@@ -44,13 +44,16 @@ def render(url: str, png: Path | None = None, size: str = "1600,1000", budget_ms
 def test_runs_page_lists_the_training_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("NPP_RL_HOME", str(tmp_path / "home"))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
-    res = CliRunner().invoke(main, [
-        "train", "--experiment-name", "ui-view", "--architectures", "mlp_baseline", "gcn",
-        "--total-timesteps", "64", "--num-envs", "2", "--set", "n_steps=32", "--set", "batch_size=32",
-        "--set", "n_epochs=1", "--save-freq", "0", "--eval-freq", "0", "--eval-episodes", "0",
-        "--env-factory", "fake_env:make_fake_vec_env", "--tracking-uri", uri, "--output-dir", str(tmp_path / "out"),
-        "--no-progress", "--no-register", "--torch-threads", "1"], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
+    # one `train` per architecture: top-level runs (the UI folds a parent's children into one row)
+    for arch in ("mlp_baseline", "gcn"):
+        res = CliRunner().invoke(main, [
+            "train", "--experiment-name", "ui-view", "--architectures", arch,
+            "--total-timesteps", "64", "--num-envs", "2", "--set", "n_steps=32", "--set", "batch_size=32",
+            "--set", "n_epochs=1", "--save-freq", "0", "--eval-freq", "0", "--eval-episodes", "0",
+            "--env-factory", "fake_env:make_fake_vec_env", "--tracking-uri", uri,
+            "--output-dir", str(tmp_path / "out"), "--no-progress", "--no-register", "--torch-threads", "1"],
+            catch_exceptions=False)
+        assert res.exit_code == 0, res.output
     exp = MlflowClient(uri).get_experiment_by_name("ui-view")
     assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
     port = _port()
