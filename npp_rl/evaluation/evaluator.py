@@ -192,7 +192,7 @@ def evaluate(config: EvalConfig) -> str:
         TAG_TRAIN_RUN: resolved.train_run_id, TAG_MODEL_URI: resolved.uri,
         tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: condition,
         TAG_TEST_SET: suite.content_hash(), TAG_SOURCE_STEP: source_step,
-        TAG_POLICY_MODE: "deterministic" if config.deterministic else "stochastic",
+        TAG_POLICY_MODE: policy_mode(config.deterministic),
         tracking.TAG_DATASET: dataset_hash(str(config.test_dataset)),
         TAG_TRAIN_DATASET: resolved.tags.get(tracking.TAG_DATASET),
         "npp_rl.train_seed": resolved.tags.get(tracking.TAG_SEED),
