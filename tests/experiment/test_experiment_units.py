@@ -140,3 +140,18 @@ def test_out_of_memory_is_one_clear_line(tmp_path, monkeypatch):
                                     "--train-dataset", str(tmp_path), "--test-dataset", str(tmp_path)])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "out of GPU memory (CUDA out of memory. Tried to allocate 2.00 GiB); reduce --num-envs" in res.output
+
+
+def test_pipeline_takes_space_separated_architectures(monkeypatch):
+    import npp_rl.pipeline as pipeline
+
+    seen = {}
+
+    def fake(cfg):
+        seen["archs"] = cfg.architectures
+        return "run123"
+
+    monkeypatch.setattr(pipeline, "run_pipeline", fake)
+    res = CliRunner().invoke(main, ["pipeline", "--architectures", "gcn", "mlp_baseline", "--seeds", "0"])
+    assert res.exit_code == 0, res.output
+    assert seen["archs"] == ["gcn", "mlp_baseline"] and res.output.strip().endswith("run123")
