@@ -35,8 +35,11 @@ def render(url: str, png: Path | None = None, size: str = "1600,1000", budget_ms
     """The DOM of ``url`` after its scripts ran (and a screenshot in ``png``)."""
     base = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
             f"--window-size={size}", f"--virtual-time-budget={budget_ms}"]
-    if png is not None:
-        subprocess.run([*base, f"--screenshot={png}", url], capture_output=True, timeout=180, check=True)
+    if png is not None:  # chromium sometimes exits without writing on a loaded machine: try again
+        for _ in range(3):
+            subprocess.run([*base, f"--screenshot={png}", url], capture_output=True, timeout=180)
+            if png.is_file():
+                break
     return subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=180, check=True).stdout
 
 
