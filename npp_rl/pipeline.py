@@ -158,124 +158,179 @@ def log_levels_run(experiment_name: str, data_dir: str | Path, settings: dict, r
         return run.info.run_id
 
 
+class Chain:
+    """The parent run of a chain of steps (``npp_rl.step=pipeline``) and its record ``pipeline.json``.
+
+    ``Chain.open`` creates the parent run (or adopts ``mlflow run``'s ``MLFLOW_RUN_ID``, or
+    ``resume_run_id``); ``add(step, run_id, **extra)`` makes a step's run its child and appends it to
+    ``pipeline.json``; ``close(ok)`` ends it. ``pipeline`` and ``train-and-compare`` both use it.
+    """
+
+    def __init__(self, client, run_id: str, outer: bool, chain: dict):
+        self.client, self.run_id, self.outer, self.chain = client, run_id, outer, chain
+        self.t_start = time.monotonic()
+
+    @classmethod
+    def open(cls, experiment_name: str, run_name: str, config, resume_run_id: str | None = None) -> Chain:
+        from mlflow.tracking import MlflowClient
+
+        from npp_rl import tracking
+
+        # `mlflow run -e pipeline` hands us its run: that becomes the pipeline run. Remove it from the
+        # environment so that each step opens a run of its own.
+        outer = os.environ.pop("MLFLOW_RUN_ID", None)
+        client = MlflowClient()
+        exp_id = tracking.get_or_create_experiment(experiment_name)
+        chain: dict[str, Any] = {"steps": []}
+        if resume_run_id:
+            run_id = resume_run_id
+            client.update_run(run_id, status="RUNNING")
+            try:
+                import tempfile
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    chain = json.loads(Path(client.download_artifacts(run_id, "pipeline.json", tmp)).read_text())
+            except Exception:  # noqa: BLE001 - no record yet: start one
+                pass
+        elif outer:
+            run_id = outer
+        else:
+            run_id = client.create_run(exp_id, run_name=run_name).info.run_id
+        chain["pipeline_run_id"] = run_id
+        client.set_tag(run_id, tracking.TAG_STEP, "pipeline")
+        if not resume_run_id:
+            client.log_dict(run_id, tracking.config_to_dict(config), "config.json")
+            for k, v in tracking.flatten_config(config).items():
+                client.log_param(run_id, k, v)
+        return cls(client, run_id, bool(outer), chain)
+
+    def add(self, step: str, run_id: str, **extra) -> None:
+        self.client.set_tag(run_id, "mlflow.parentRunId", self.run_id)
+        self.chain["steps"].append({"step": step, "run_id": run_id, **extra})
+        self.client.log_dict(self.run_id, self.chain, "pipeline.json")
+
+    def done(self, step: str, **match) -> str | None:
+        """Run id of a recorded step whose extras match (for resuming), else None."""
+        for s in self.chain["steps"]:
+            if s["step"] == step and all(s.get(k) == v for k, v in match.items()):
+                return s["run_id"]
+        return None
+
+    def close(self, ok: bool) -> None:
+        self.client.log_dict(self.run_id, self.chain, "pipeline.json")
+        if ok:
+            self.client.log_metric(self.run_id, "perf/pipeline_s", time.monotonic() - self.t_start)
+        if not self.outer:
+            self.client.set_terminated(self.run_id, "FINISHED" if ok else "FAILED")
+
+
 def replay_dir(data_dir: str | Path) -> str:
     """Where BC finds its demonstrations: the dataset's ``train`` split (or the folder itself)."""
     root = Path(data_dir)
     return str(root / "train") if (root / "train").is_dir() or not root.exists() else str(root)
 
 
-def pretrain_step(experiment_name: str, arch: str, data_dir: str | Path, seed: int, output_dir: str | Path,
+def pretrain_step(experiment_name: str, arch: str, replay_dir: str, seed: int, output_dir: str,
                   overrides: dict | None = None) -> str:
-    """BC-pretrain ``arch`` on the dataset's training split; returns the pretrain run id."""
+    """BC pretraining of ``arch`` on the replays/solutions under ``replay_dir``, files in ``output_dir``;
+    returns the pretrain run id."""
     from npp_rl.pretraining import PretrainConfig, pretrain
 
+    _say(f"pretrain {arch} (BC on the demonstrations in {replay_dir})")
     return pretrain(PretrainConfig(**{"architecture": arch, "experiment_name": experiment_name,
-                                      "replay_data_dir": replay_dir(data_dir), "seed": seed,
-                                      "output_dir": str(Path(output_dir) / "pretrain" / arch),
-                                      **(overrides or {})}))
+                                      "replay_data_dir": str(replay_dir), "seed": seed,
+                                      "output_dir": str(output_dir), **(overrides or {})}))
 
 
-def train_step(experiment_name: str, arch: str, data_dir: str | Path, seed: int, init_from: str | None,
-               output_dir: str | Path, overrides: dict | None = None, on_eval=None) -> str:
-    """PPO-train ``arch`` (from ``init_from``'s weights when given); returns the train run id.
+def train_step(experiment_name: str, arch: str, train_dataset: str, seed: int, init_from: str | None,
+               output_dir: str, overrides: dict | None = None, launcher=None, on_eval=None) -> str:
+    """PPO training of ``arch`` (from ``init_from``'s weights when given); returns the training run id.
+
+    ``launcher(TrainConfig) -> run_id`` runs it elsewhere (e.g. under torchrun); default in-process, where
     ``on_eval(run_id, global_step, metrics)`` sees every held-back evaluation during training."""
     from npp_rl.training import TrainConfig, train
 
-    return train(TrainConfig(**{"experiment_name": experiment_name, "architectures": [arch],
-                                "train_dataset": str(data_dir), "seed": seed, "init_from": init_from,
-                                "output_dir": str(Path(output_dir) / "train"), **(overrides or {})}),
-                 on_eval=on_eval)
+    condition = "pretrained" if init_from else "scratch"
+    _say(f"train {arch} [{condition}] seed {seed}")
+    tcfg = TrainConfig(**{"experiment_name": experiment_name, "architectures": [arch],
+                          "train_dataset": str(train_dataset), "seed": seed, "init_from": init_from,
+                          "output_dir": str(output_dir), **(overrides or {})})
+    if launcher is not None:
+        if on_eval is not None:
+            raise ValueError("train_step: on_eval works only in-process (no launcher)")
+        return launcher(tcfg)
+    return train(tcfg, on_eval=on_eval)
 
 
-def evaluate_step(experiment_name: str, train_run_id: str, test_dataset: str | Path, seed: int,
+def evaluate_step(experiment_name: str, train_run_id: str, test_dataset: str, seed: int, label: str | None = None,
                   overrides: dict | None = None) -> str:
-    """Evaluate a training run's policy on the test split; returns the evaluate run id."""
+    """Evaluation of the model of ``train_run_id`` on ``test_dataset``; returns the evaluate run id."""
     from npp_rl.evaluation import EvalConfig, evaluate
 
+    _say(f"evaluate {label or train_run_id} on {test_dataset}")
     return evaluate(EvalConfig(**{"model": train_run_id, "test_dataset": str(test_dataset),
                                   "experiment_name": experiment_name, "seed": seed, **(overrides or {})}))
+
+
+def compare_step(experiment_name: str, out: str, overrides: dict | None = None) -> str:
+    """Decision matrix, plots, report and champion over the experiment; returns the compare run id."""
+    from npp_rl.comparison import CompareConfig, compare
+
+    _say("compare: decision matrix, plots, report, champion")
+    return compare(CompareConfig(**{"experiment_name": experiment_name, "out": str(out), **(overrides or {})}))
 
 
 def run_pipeline(cfg: PipelineConfig) -> str:
     """Run the whole chain; returns the pipeline run id."""
     import mlflow
-    from mlflow.tracking import MlflowClient
 
     from npp_rl import tracking
 
     tracking.configure(cfg.tracking_uri)
-    t_start = time.monotonic()
     ds, report, secs = _dataset(cfg)  # before any run: a refused --data-dir leaves nothing behind
-    # `mlflow run -e pipeline` hands us its run: that becomes the pipeline run. Remove it from the
-    # environment so that each step opens a run of its own.
-    outer = os.environ.pop("MLFLOW_RUN_ID", None)
-    client = MlflowClient()
-    exp_id = tracking.get_or_create_experiment(cfg.experiment_name)
-    if outer:
-        pipe_id = outer
-    else:
-        pipe_id = client.create_run(exp_id, run_name=f"pipeline-{cfg.preset}").info.run_id
-    client.set_tag(pipe_id, tracking.TAG_STEP, "pipeline")
-    client.log_dict(pipe_id, tracking.config_to_dict(cfg), "config.json")
-    for k, v in tracking.flatten_config(cfg).items():
-        client.log_param(pipe_id, k, v)
-    chain: dict[str, Any] = {"pipeline_run_id": pipe_id, "steps": []}
-
-    def child(step: str, run_id: str, **extra) -> None:
-        client.set_tag(run_id, "mlflow.parentRunId", pipe_id)
-        chain["steps"].append({"step": step, "run_id": run_id, **extra})
-        client.log_dict(pipe_id, chain, "pipeline.json")
-
-    status = "FAILED"
+    chain = Chain.open(cfg.experiment_name, f"pipeline-{cfg.preset}", cfg)
+    ok = False
+    out = Path(cfg.output_dir)
     try:
+        n_runs = len(cfg.architectures) * (2 if cfg.test_pretraining else 1) * len(cfg.seeds)
         _say(f"preset {cfg.preset}: {len(cfg.architectures)} architectures x "
-             f"{2 if cfg.test_pretraining else 1} conditions x {len(cfg.seeds)} seeds; tracking "
-             f"{tracking.redact_text(mlflow.get_tracking_uri())}")
+             f"{2 if cfg.test_pretraining else 1} conditions x {len(cfg.seeds)} seeds = {n_runs} training runs; "
+             f"tracking {tracking.redact_text(mlflow.get_tracking_uri())}")
         settings = cfg.levels if report is not None or (Path(cfg.data_dir) / "pipeline-settings.json").is_file() \
             else {"existing_dataset": str(cfg.data_dir)}
-        child("generate_levels", log_levels_run(cfg.experiment_name, cfg.data_dir, settings, report, secs),
-              dataset=str(cfg.data_dir),
-              content_hash=ds.content_hash)
+        chain.add("generate_levels", log_levels_run(cfg.experiment_name, cfg.data_dir, settings, report, secs),
+                  dataset=str(cfg.data_dir), content_hash=ds.content_hash)
 
         train_runs: list[tuple[str, str, str, int]] = []  # (arch, condition, run id, seed)
         for arch in cfg.architectures:
             pre_id = None
             if cfg.test_pretraining:
-                _say(f"pretrain {arch} (BC on the solver's solutions)")
-                pre_id = pretrain_step(cfg.experiment_name, arch, cfg.data_dir, cfg.seeds[0], cfg.output_dir,
-                                       cfg.pretrain)
-                child("pretrain", pre_id, architecture=arch)
+                pre_id = pretrain_step(cfg.experiment_name, arch, replay_dir(cfg.data_dir), cfg.seeds[0],
+                                       str(out / "pretrain" / arch), cfg.pretrain)
+                chain.add("pretrain", pre_id, architecture=arch)
             for seed in cfg.seeds:
                 conditions = [("scratch", None)] + ([("pretrained", pre_id)] if pre_id else [])
                 for condition, init in conditions:
-                    _say(f"train {arch} [{condition}] seed {seed}")
-                    run_id = train_step(cfg.experiment_name, arch, cfg.data_dir, seed, init, cfg.output_dir,
+                    _say(f"training run {len(train_runs) + 1}/{n_runs}")
+                    run_id = train_step(cfg.experiment_name, arch, cfg.data_dir, seed, init, str(out / "train"),
                                         cfg.train)
-                    child("train", run_id, architecture=arch, condition=condition, seed=seed)
+                    chain.add("train", run_id, architecture=arch, condition=condition, seed=seed)
                     train_runs.append((arch, condition, run_id, seed))
 
-        for arch, condition, run_id, seed in train_runs:
-            _say(f"evaluate {arch} [{condition}] seed {seed} on the test split")
-            child("evaluate", evaluate_step(cfg.experiment_name, run_id, cfg.data_dir, seed, cfg.evaluate),
-                  architecture=arch, condition=condition, train_run_id=run_id)
+        for i, (arch, condition, run_id, seed) in enumerate(train_runs, 1):
+            eid = evaluate_step(cfg.experiment_name, run_id, cfg.data_dir, seed,
+                                f"{arch} [{condition}] seed {seed} ({i}/{len(train_runs)})", cfg.evaluate)
+            chain.add("evaluate", eid, architecture=arch, condition=condition, train_run_id=run_id)
 
-        from npp_rl.comparison import CompareConfig, compare
-
-        _say("compare: decision matrix, plots, report, champion")
-        ccfg = CompareConfig(**{"experiment_name": cfg.experiment_name,
-                                "out": str(Path(cfg.output_dir) / "compare"), **cfg.compare})
-        cmp_id = compare(ccfg)
-        child("compare", cmp_id)
-        chain["champion"] = client.get_run(cmp_id).data.tags.get("npp_rl.champion_uri")
-        client.log_dict(pipe_id, chain, "pipeline.json")
-        client.log_metric(pipe_id, "perf/pipeline_s", time.monotonic() - t_start)
-        status = "FINISHED"
-        _say(f"done in {time.monotonic() - t_start:.0f}s; pipeline run {pipe_id}; champion: "
-             f"{chain.get('champion') or 'see the compare run'}")
+        cmp_id = compare_step(cfg.experiment_name, str(out / "compare"), cfg.compare)
+        chain.add("compare", cmp_id)
+        chain.chain["champion"] = chain.client.get_run(cmp_id).data.tags.get("npp_rl.champion_uri")
+        ok = True
+        _say(f"done in {time.monotonic() - chain.t_start:.0f}s; pipeline run {chain.run_id}; champion: "
+             f"{chain.chain.get('champion') or 'see the compare run'}")
     finally:
-        if not outer:
-            client.set_terminated(pipe_id, status)
-    return pipe_id
+        chain.close(ok)
+    return chain.run_id
 
 
 def config_dict(cfg: PipelineConfig) -> dict:

@@ -3,7 +3,19 @@ call into one layer. Commands import their layer lazily so that ``npp-rl --help`
 
 from __future__ import annotations
 
-from npp_rl.cli import bench, compare, evaluate, levels, pipeline, pretrain, sim, stack, sweep, train  # noqa: F401
+from npp_rl.cli import (  # noqa: F401
+    bench,
+    compare,
+    evaluate,
+    levels,
+    pipeline,
+    pretrain,
+    sim,
+    stack,
+    sweep,
+    train,
+    train_and_compare,
+)
 from npp_rl.cli._app import main
 from npp_rl.cli._common import NotBuiltYet
 

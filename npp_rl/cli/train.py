@@ -52,6 +52,8 @@ def architectures_cmd(as_json: bool) -> None:
 @click.option("--no-sync-gradients", is_flag=True, hidden=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--no-register", is_flag=True, help="Do not log/register the final policy.")
+@click.option("--mixed-precision", is_flag=True,
+              help="Autocast the encoders: bf16 on GPUs that support it, fp16 + GradScaler otherwise (no effect on CPU).")
 @click.pass_context
 def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progress, no_register, **kw) -> None:
     """Train PPO for one or more architectures (several = one child run each under a parent run).
@@ -85,4 +87,11 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
     except (ValueError, FileNotFoundError, CollectiveError) as e:
         raise click.ClickException(str(e)) from None
     if run_id:
+        from npp_rl.training.results import trained_runs
+
+        for r in (trained_runs(run_id) if os.environ.get("RANK", "0") == "0" else []):
+            if r["run_id"] != run_id:
+                click.echo(f"  {r['architecture']:<16} run_id={r['run_id']}  model_uri={r['model_uri']}")
+            else:
+                click.echo(f"model_uri={r['model_uri']}")
         click.echo(f"run_id={run_id}")

@@ -159,6 +159,9 @@ def run_compare(config: CompareConfig) -> CompareResult:
                 if not math.isnan(r.score):
                     metrics[f"compare/score/{r.architecture}/{r.condition}"] = float(r.score)
             mlflow.log_metrics(metrics)
+            from npp_rl.comparison.tensorboard import log_matrix
+
+            log_matrix(matrix.table, str(out / "tensorboard"))
             if champion.get("version"):
                 mlflow.set_tags({"npp_rl.champion_uri": champion["uri"], "npp_rl.champion_version": champion["version"],
                                  "npp_rl.champion_run_id": champion["train_run_id"]})

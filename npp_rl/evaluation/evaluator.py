@@ -62,6 +62,8 @@ class EvalConfig:
     """Name of the evaluate run (default: ``eval:<architecture>``)."""
     latency_samples: int = 50
     """Batch-1 forward passes timed for ``perf/latency_ms_b1_*`` (0 = skip)."""
+    tensorboard_dir: str | None = None
+    """Also keep the TensorBoard events (per-category metrics) here (always logged as ``tensorboard/``)."""
 
 
 class ModelNotFoundError(LookupError):
@@ -151,6 +153,10 @@ def measure_latency(policy, obs: dict, samples: int = 50) -> dict[str, float]:
             "perf/latency_ms_b1_p95": float(np.percentile(times, 95))}
 
 
+def policy_mode(deterministic: bool) -> str:
+    return "deterministic" if deterministic else "stochastic"
+
+
 def evaluate(config: EvalConfig) -> str:
     """Evaluate ``config.model`` on ``config.test_dataset``; returns the evaluate run's id."""
     import mlflow
@@ -161,6 +167,7 @@ def evaluate(config: EvalConfig) -> str:
     from npp_rl.evaluation.metrics import flat_metrics, per_level_table, summarize
     from npp_rl.evaluation.runner import modalities_for_keys, run_episodes
     from npp_rl.evaluation.suite import load_suite
+    from npp_rl.training.precision import eval_precision_note
     from npp_rl.training.trainer import dataset_hash
 
     suite = load_suite(config.test_dataset)  # bad dataset -> SuiteError before any tracking work
@@ -185,7 +192,7 @@ def evaluate(config: EvalConfig) -> str:
         TAG_TRAIN_RUN: resolved.train_run_id, TAG_MODEL_URI: resolved.uri,
         tracking.TAG_ARCH: arch, tracking.TAG_CONDITION: condition,
         TAG_TEST_SET: suite.content_hash(), TAG_SOURCE_STEP: source_step,
-        TAG_POLICY_MODE: "deterministic" if config.deterministic else "stochastic",
+        TAG_POLICY_MODE: policy_mode(config.deterministic),
         tracking.TAG_DATASET: dataset_hash(str(config.test_dataset)),
         TAG_TRAIN_DATASET: resolved.tags.get(tracking.TAG_DATASET),
         "npp_rl.train_seed": resolved.tags.get(tracking.TAG_SEED),
@@ -209,6 +216,14 @@ def evaluate(config: EvalConfig) -> str:
             wb.reset_worlds([0], [0])
             metrics.update(measure_latency(policy, wb.observe(), config.latency_samples))
         mlflow.log_metrics(metrics)
+        tb = tracking.EventWriter(config.tensorboard_dir)
+        tb.scalars(metrics)
+        tb.close()
+        mlflow.log_params({"eval.precision": "fp32", "eval.policy_mode": policy_mode(config.deterministic),
+                           "run.architecture": arch, "run.condition": resolved.tags.get(tracking.TAG_CONDITION),
+                           "run.seed": resolved.tags.get(tracking.TAG_SEED)})
+        _copy_to_training_run(resolved.train_run_id, metrics)
+        print(f"evaluating in {eval_precision_note()}", file=sys.stderr)
         results = {
             "model": config.model, "model_uri": resolved.uri, "train_run_id": resolved.train_run_id,
             "architecture": arch, "condition": condition, "test_set_hash": tags[TAG_TEST_SET],
@@ -235,6 +250,26 @@ def evaluate(config: EvalConfig) -> str:
                     except Exception as e:  # a video is a nice-to-have: say so, keep the results
                         print(f"video {label} failed ({type(e).__name__}: {e})", file=sys.stderr)
         return run.info.run_id
+
+
+def _copy_to_training_run(train_run_id: str | None, metrics: dict) -> None:
+    """The test results also on the training run (``test/<category>/<metric>``), so the UI compares
+    training runs by what they achieved on the test set. Best effort: the evaluate run has them anyway."""
+    if not train_run_id:
+        return
+    import time as _t
+
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    now = int(_t.time() * 1000)
+    batch = [Metric("test/" + k[len("eval/"):], float(v), now, 0) for k, v in metrics.items()
+             if k.startswith("eval/") and k.count("/") >= 2 and v == v]
+    try:
+        for i in range(0, len(batch), 500):
+            MlflowClient().log_batch(train_run_id, metrics=batch[i:i + 500])
+    except Exception as e:  # noqa: BLE001
+        print(f"copying the test results to training run {train_run_id} failed ({type(e).__name__})", file=sys.stderr)
 
 
 def _jsonable(o):

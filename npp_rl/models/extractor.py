@@ -49,14 +49,16 @@ class NppFeaturesExtractor(BaseFeaturesExtractor):
             )
         total = sum(e.out_dim for e in self.encoders.values())
         self.fusion = nn.Sequential(nn.Linear(total, spec.features_dim), nn.ReLU())
-        #: bf16 autocast of the encoders on CUDA (set by training on GPUs that support it);
-        #: the output is float32 so SB3's heads and rollout buffer stay in float32.
-        self.autocast_bf16 = False
+        #: autocast dtype of the encoders on CUDA (``--mixed-precision``, see
+        #: :mod:`npp_rl.training.precision`); the output is float32 so SB3's heads and rollout
+        #: buffer stay in float32. ``None`` = float32.
+        self.autocast_dtype = None
 
     def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
         any_obs = next(iter(observations.values()))
-        if self.autocast_bf16 and any_obs.is_cuda:
-            with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+        dtype = getattr(self, "autocast_dtype", None)
+        if dtype is not None and any_obs.is_cuda:
+            with torch.autocast(device_type="cuda", dtype=dtype):
                 return self._forward(observations).float()
         return self._forward(observations)
 

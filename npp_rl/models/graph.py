@@ -9,6 +9,7 @@ embedding (mean over ninja nodes if there are several, zeros if none).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -124,7 +125,9 @@ class GCNEncoder(_GraphEncoderBase):
         dis = deg.pow(-0.5)
         val = dis[row] * dis[col]
         adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=False).coalesce()
-        return adj.to_sparse_csr()
+        with warnings.catch_warnings():  # torch: "Sparse CSR tensor support is in beta state" (once per process)
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
+            return adj.to_sparse_csr()
 
     def forward(self, g: FlatGraph) -> torch.Tensor:
         h = self.embed(g)

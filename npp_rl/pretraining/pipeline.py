@@ -11,6 +11,7 @@ One MLflow run, tags ``npp_rl.step=pretrain``, ``npp_rl.architecture``, ``npp_rl
   ``pretrain/val_accuracy``, ``pretrain/val_accuracy/<category>``, value losses, samples/s; at the end
   ``pretrain/best_epoch``, ``pretrain/best_val_accuracy``, ``pretrain/val_chance_accuracy``,
   ``pretrain/stopped_early`` and ``bc_result.json``;
+* the same per-epoch scalars as TensorBoard events (``tensorboard/`` artifacts and ``<output_dir>/<run id>/tensorboard``);
 * the BC policy: ``policy.zip`` (an SB3 PPO zip) logged as the pyfunc ``model`` and registered as
   ``npp-rl-<architecture>`` with the same tags, so ``npp-rl train --init-from <run id>`` (which loads the
   run's ``model`` artifact) or ``--init-from models:/npp-rl-<arch>/<version>`` starts PPO from it.
@@ -132,8 +133,12 @@ def pretrain(config: PretrainConfig) -> str:
                              f"(found {t['replays_found']}, skipped {ds.skip_counts})")
         model = make_model(arch.name, seed=config.seed, device=device)
 
+        tb = tracking.EventWriter(out / "tensorboard")  # BC losses and accuracies, also as TensorBoard events
+
         def log(m, epoch):
-            mlflow.log_metrics({f"pretrain/{k}": float(v) for k, v in m.items() if k != "epoch"}, step=epoch)
+            scalars = {f"pretrain/{k}": float(v) for k, v in m.items() if k != "epoch"}
+            mlflow.log_metrics(scalars, step=epoch)
+            tb.scalars(scalars, step=epoch)
 
         bc_kwargs = dict(batch_size=config.bc_batch_size, lr=config.learning_rate, weight_decay=config.weight_decay,
                          max_grad_norm=config.max_grad_norm, patience=config.patience,
@@ -169,7 +174,9 @@ def pretrain(config: PretrainConfig) -> str:
             mlflow.log_metrics({k: float(v) for k, v in it0.items()}, step=0)
 
             def dlog(m, it):
-                mlflow.log_metrics({k: float(v) for k, v in m.items() if k != "iteration"}, step=it)
+                scalars = {k: float(v) for k, v in m.items() if k != "iteration"}
+                mlflow.log_metrics(scalars, step=it)
+                tb.scalars(scalars, step=it)
                 print(f"DAgger iteration {it}: " + ", ".join(f"{k.removeprefix('dagger/')}={v:.4g}"
                                                                for k, v in m.items() if k != "iteration"),
                       file=sys.stderr)
@@ -178,6 +185,8 @@ def pretrain(config: PretrainConfig) -> str:
                                         config=dagger_cfg, bc_kwargs=bc_kwargs, val_levels=res.val_level_set,
                                         out_dir=out, frame_skip=config.frame_skip, seed=config.seed, log=dlog,
                                         buffer_shards=config.buffer_shards)
+        tb.scalars(final, step=res.best_epoch)
+        tb.close()
         summary = {"run_id": run_id, "architecture": arch.name, "method": config.method, "dataset": ds.content_hash,
                    "dataset_path": str(ds.path), "best_epoch": res.best_epoch, "best": res.best,
                    "stopped_early": res.stopped_early, "val_chance_accuracy": res.val_chance_accuracy,

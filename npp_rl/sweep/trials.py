@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from npp_rl.sweep.config import SweepConfig
 from npp_rl.sweep.store import TAG_ATTEMPT, TAG_SWEEP, TAG_TRIAL, last_run_id, retry_locked, set_tags
@@ -86,7 +87,7 @@ def _step(fn, sweep: str, parent: str, key: str, attempt: int, tags: dict) -> st
 
 def pretrain_job(cfg: SweepConfig, sweep: str, parent: str, arch: str) -> str:
     """BC-pretrain ``arch`` for the sweep (or find the run a previous attempt finished)."""
-    from npp_rl.pipeline import pretrain_step
+    from npp_rl.pipeline import pretrain_step, replay_dir
 
     setup_worker(cfg)
     key = pretrain_key(arch)
@@ -95,8 +96,8 @@ def pretrain_job(cfg: SweepConfig, sweep: str, parent: str, arch: str) -> str:
         return done
     attempt = _failed_attempts(cfg, sweep, key) + 1
     over = {"torch_threads": max(1, int(cfg.ray.cpus_per_trial)), **cfg.pretrain}
-    return _step(lambda: pretrain_step(cfg.experiment_name, arch, cfg.train_dataset, cfg.seeds[0], cfg.output_dir,
-                                       over), sweep, parent, key, attempt, {})
+    return _step(lambda: pretrain_step(cfg.experiment_name, arch, replay_dir(cfg.train_dataset), cfg.seeds[0],
+                                       str(Path(cfg.output_dir) / "pretrain" / arch), over), sweep, parent, key, attempt, {})
 
 
 def trial_job(cfg: SweepConfig, sweep: str, parent: str, trial: Trial, init_from: str | None = None) -> dict:
@@ -117,8 +118,9 @@ def trial_job(cfg: SweepConfig, sweep: str, parent: str, trial: Trial, init_from
             raise ValueError(f"trial {key}: the pretrained condition needs the pretrain run id")
         init = init_from if trial.condition == "pretrained" else None
         train_id = _step(lambda: train_step(cfg.experiment_name, trial.architecture, cfg.train_dataset, trial.seed,
-                                            init, cfg.output_dir, over), sweep, parent, key, attempt, {})
-    eval_id = _step(lambda: evaluate_step(cfg.experiment_name, train_id, cfg.test_dataset, trial.seed, cfg.evaluate),
+                                            init, str(Path(cfg.output_dir) / "train"), over), sweep, parent, key, attempt, {})
+    eval_id = _step(lambda: evaluate_step(cfg.experiment_name, train_id, cfg.test_dataset, trial.seed,
+                                          f"trial {key}", cfg.evaluate),
                     sweep, parent, key, attempt, {})
     metrics = retry_locked(lambda: MlflowClient().get_run(eval_id).data.metrics)
     return {"trial": key, "architecture": trial.architecture, "condition": trial.condition, "seed": trial.seed,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from npp_rl.sweep.config import TuneConfig
 from npp_rl.sweep.space import objective_value
@@ -46,8 +47,8 @@ def run_trial(cfg: TuneConfig, parent: str, study: str, number: int, params: dic
         state["value"] = value
         report(value, step, run_id)
 
-    run_id = train_step(cfg.experiment_name, cfg.architecture, cfg.train_dataset, cfg.seed, None, cfg.output_dir,
-                        train_overrides(cfg, params), on_eval=on_eval)
+    run_id = train_step(cfg.experiment_name, cfg.architecture, cfg.train_dataset, cfg.seed, None,
+                        str(Path(cfg.output_dir) / "train"), train_overrides(cfg, params), on_eval=on_eval)
     return run_id, state["value"]
 
 

@@ -29,6 +29,8 @@ What every run records
     ``TensorBoardSync(log_dir, run_id, artifact_path="tensorboard")``: ``.sync()`` uploads only
         new or changed event files to the run's artifacts and keeps ``_manifest.json`` there;
         safe to call often (e.g. from a training callback) and once more at the end.
+    ``EventWriter(log_dir=None)``: ``.scalars(dict, step)``, ``.hparams(hp, metrics)``, ``.close()``
+        TensorBoard events for pretrain/evaluate/compare, uploaded to the run as ``tensorboard/``.
     ``ResilientLogger(run_id)``: ``log_metrics(dict, step)`` buffering to a local journal while
         the server is unreachable and flushing when it comes back (nothing logged is lost).
 
@@ -68,6 +70,7 @@ from npp_rl.tracking.runs import (
     start_run,
 )
 from npp_rl.tracking.sync import ResilientLogger, TensorBoardSync, last_logged_step
+from npp_rl.tracking.tensorboard import EventWriter
 from npp_rl.tracking.uri import (
     TrackingError,
     TrackingTarget,
@@ -78,6 +81,7 @@ from npp_rl.tracking.uri import (
 )
 
 __all__ = [
+    "EventWriter",
     "TAG_ARCH",
     "TAG_CONDITION",
     "TAG_DATASET",

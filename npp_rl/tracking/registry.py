@@ -13,7 +13,7 @@ import mlflow.pyfunc
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from npp_rl.tracking.policy_pyfunc import POLICY_ARTIFACT, PolicyPyfunc
+from npp_rl.tracking.policy_pyfunc import POLICY_ARTIFACT
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -39,12 +39,17 @@ def pip_requirements() -> list[str]:
     return reqs
 
 
-def log_pyfunc(python_model: mlflow.pyfunc.PythonModel, *, name: str, artifacts: Mapping[str, str],
+#: model-from-code file of :class:`PolicyPyfunc` (no CloudPickle)
+POLICY_MODEL_CODE = Path(__file__).with_name("policy_model.py")
+
+
+def log_pyfunc(python_model: mlflow.pyfunc.PythonModel | str | Path, *, name: str, artifacts: Mapping[str, str],
                registered_model_name: str | None = None, metadata: Mapping[str, Any] | None = None):
-    """Log ``python_model`` with npp_rl's own code and explicit requirements; returns ModelInfo."""
+    """Log ``python_model`` (an instance, or a model-from-code file) with npp_rl's own code and explicit
+    requirements; returns ModelInfo."""
     return mlflow.pyfunc.log_model(
         name=name,
-        python_model=python_model,
+        python_model=str(python_model) if isinstance(python_model, (str, Path)) else python_model,
         artifacts=dict(artifacts),
         code_paths=[str(PACKAGE_DIR)],
         pip_requirements=pip_requirements(),
@@ -59,7 +64,7 @@ def log_policy(model_path: str | Path, *, name: str = "model", registered_model_
     path = Path(model_path)
     if not path.is_file():
         raise FileNotFoundError(f"policy file {path} does not exist")
-    return log_pyfunc(PolicyPyfunc(), name=name, artifacts={POLICY_ARTIFACT: str(path)},
+    return log_pyfunc(POLICY_MODEL_CODE, name=name, artifacts={POLICY_ARTIFACT: str(path)},
                       registered_model_name=registered_model_name, metadata=metadata)
 
 

@@ -151,17 +151,25 @@ def current_target() -> TrackingTarget:
     return _CURRENT.get("target") or configure(quiet=True)
 
 
+#: MLflow's UI opens an experiment of this kind on its runs table and charts (not the GenAI traces view)
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+
+
 def get_or_create_experiment(name: str) -> str:
-    """The id of experiment ``name``, created (with the embedded artifact root) if missing."""
+    """The id of experiment ``name``, created (with the embedded artifact root) if missing; tagged
+    ``mlflow.experimentKind=custom_model_development`` so the UI shows it as a model comparison."""
     if not name or not name.strip():
         raise ValueError("experiment name must not be empty")
     exp = mlflow.get_experiment_by_name(name)
     if exp is not None:
         if exp.lifecycle_stage == "deleted":
             mlflow.tracking.MlflowClient().restore_experiment(exp.experiment_id)
+        if any(exp.tags.get(k) != v for k, v in EXPERIMENT_KIND.items()):
+            for k, v in EXPERIMENT_KIND.items():
+                mlflow.tracking.MlflowClient().set_experiment_tag(exp.experiment_id, k, v)
         return exp.experiment_id
     target = current_target()
     location = None
     if target.embedded and target.artifact_root:
         location = f"{target.artifact_root}/{urllib.parse.quote(name, safe='')}"
-    return mlflow.create_experiment(name, artifact_location=location)
+    return mlflow.create_experiment(name, artifact_location=location, tags=dict(EXPERIMENT_KIND))

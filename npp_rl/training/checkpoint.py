@@ -177,9 +177,10 @@ def upload(directory: Path, run_id: str) -> bool:
         return False
 
 
-def locate(run_id: str, output_dir: str | Path) -> Path:
-    """The newest checkpoint of ``run_id``: the local copy if present, else the run's artifacts."""
-    local = Path(output_dir) / run_id / ARTIFACT_PATH
+def locate(run_id: str, output_dir: str | Path, run_dir: str | Path | None = None) -> Path:
+    """The newest checkpoint of ``run_id``: the local copy if present (in ``run_dir`` when the run
+    wrote its files there, else ``<output_dir>/<run_id>``), else the run's artifacts."""
+    local = (Path(run_dir) if run_dir else Path(output_dir) / run_id) / ARTIFACT_PATH
     if (local / META).is_file():
         return local
     import mlflow

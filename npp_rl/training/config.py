@@ -133,6 +133,11 @@ class TrainConfig:
     """Log the final policy as a pyfunc and register it as ``npp-rl-<architecture>``."""
     torch_threads: int = 0
     """``torch.set_num_threads`` per rank; 0 = leave torch's default (divided by local ranks)."""
+    mixed_precision: bool = False
+    """Autocast the encoders on CUDA: bf16 where supported, else fp16 with a GradScaler; no effect on CPU."""
+    run_dir: str | None = None
+    """Write this run's files (checkpoints/, tensorboard/, policy.zip) here instead of ``<output_dir>/<run_id>``
+    (one architecture only; ``train-and-compare`` uses it for its folder layout)."""
 
     def __post_init__(self):
         if isinstance(self.architectures, str):
@@ -147,6 +152,8 @@ class TrainConfig:
             raise ValueError("save_freq and eval_freq must be >= 0")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
+        if self.run_dir and len(self.architectures) > 1:
+            raise ValueError("run_dir: give one architecture (each run needs a folder of its own)")
 
     @property
     def condition(self) -> str:

@@ -61,6 +61,7 @@ def init_distributed(device: str = "cpu", timeout: float | None = None) -> DistI
         return DistInfo()
     if not dist.is_initialized():
         backend = "nccl" if device.startswith("cuda") and dist.is_nccl_available() else "gloo"
+        backend = os.environ.get("NPP_RL_DIST_BACKEND") or backend  # --distributed-backend of train-and-compare
         if backend == "nccl":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         _TIMEOUT["s"] = timeout_s(timeout)

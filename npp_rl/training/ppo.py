@@ -56,7 +56,7 @@ class NppPPO(PPO):
         self.policy.optimizer._npp_sync_hook = self.policy.optimizer.register_step_pre_hook(hook)
 
     def _excluded_save_params(self) -> list[str]:
-        return super()._excluded_save_params() + ["_clip_after_sync"]
+        return super()._excluded_save_params() + ["_clip_after_sync", "_amp_scaler", "_amp_clip"]
 
     def train(self) -> None:
         info = D.current()
@@ -66,8 +66,10 @@ class NppPPO(PPO):
         sync = info.enabled and self.sync_gradients
         clip = self.max_grad_norm
         self._clip_after_sync = clip if sync else None
-        if sync:
-            self.max_grad_norm = math.inf  # SB3 clips locally; we clip once after the all-reduce
+        scaled = getattr(self, "_amp_scaler", None) is not None  # fp16: clip after unscaling (precision.py)
+        self._amp_clip = clip if scaled and not sync else None
+        if sync or scaled:
+            self.max_grad_norm = math.inf  # SB3 clips locally; we clip once after the all-reduce / unscale
         try:
             super().train()
         finally:
@@ -88,10 +90,9 @@ class NppPPO(PPO):
             self.ep_info_buffer, self.ep_success_buffer = keep_info, keep_succ
 
 
-def configure_torch(device: torch.device) -> bool:
-    """TF32 on GPUs that have it; returns whether bf16 autocast should be used for the encoders."""
+def configure_torch(device: torch.device) -> None:
+    """TF32 on GPUs that have it (mixed precision is a choice: see :mod:`npp_rl.training.precision`)."""
     if device.type != "cuda":
-        return False
+        return
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    return torch.cuda.is_bf16_supported()

@@ -22,6 +22,7 @@ from npp_rl.training.callbacks import MLFLOW_HTTP_DEFAULTS, MlflowWriter, NppTra
 from npp_rl.training.config import TrainConfig, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
 from npp_rl.training.ppo import NppPPO, configure_torch
+from npp_rl.training.precision import apply_precision, resolve_precision
 
 
 def resolve_device(device: str, info: D.DistInfo) -> torch.device:
@@ -122,10 +123,13 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
 
     info = D.current()
     device = resolve_device(config.device, info)
-    use_bf16 = configure_torch(device)
+    configure_torch(device)
+    precision = resolve_precision(device, config.mixed_precision)
+    if config.mixed_precision and info.is_main:
+        print(f"mixed precision: {precision.reason}", file=sys.stderr)
     ckpt = ckpt_meta = None
     if config.resume_from:
-        ckpt = C.load(C.locate(config.resume_from, config.output_dir))
+        ckpt = C.load(C.locate(config.resume_from, config.output_dir, config.run_dir))
         ckpt_meta = ckpt.meta
         arch = ckpt_meta["architecture"]
         hp = R.hyperparams(ckpt_meta)
@@ -159,7 +163,7 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
             load_policy_weights(model.policy, config.init_from)
         _broadcast_parameters(model)
     model.sync_gradients = config.sync_gradients
-    model.policy.features_extractor.autocast_bf16 = use_bf16
+    apply_precision(model, precision)
 
     resolved = {  # logged as config.json and kept in every checkpoint's meta.json: secrets redacted
         "train": tracking.redact(dataclasses.asdict(config)),
@@ -168,7 +172,9 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
         "ppo": dataclasses.asdict(hp),
         "world_size": info.world_size,
         "device": str(device),
-        "bf16_autocast": use_bf16,
+        "precision": precision.mode,
+        # the same flat names on train and evaluate runs, for the MLflow UI's table/chart/parallel views
+        "run": {"architecture": arch, "condition": config.condition, "seed": config.seed},
         "rank_seeds": [config.seed + 1000 * r for r in range(info.world_size)],
         "total_timesteps_per_rank": total_local,
     }
@@ -190,7 +196,7 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
             if info.is_main:
                 run_id = run.info.run_id
             run_id = D.broadcast_object(run_id)
-            out = Path(config.output_dir) / run_id
+            out = Path(config.run_dir) if config.run_dir else Path(config.output_dir) / run_id
             _learn(config, model, env, eval_env_fn, arch, run_id, out, total_local, ckpt_meta, resolved, on_eval)
             finished = True
     except Exception as e:
