@@ -3,10 +3,10 @@ of an npp-rl experiment and must list its training runs (not the GenAI traces ov
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
-import os
 import subprocess
 import sys
 import time
