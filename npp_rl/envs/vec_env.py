@@ -62,6 +62,18 @@ class NppVecEnv(VecEnv):
     def close(self) -> None:
         pass
 
+    # -- curriculum state (plain JSON-able dicts, for checkpoints)
+    def sampler_state_dict(self) -> dict:
+        """The level sampler's state (:meth:`npp_rl.envs.sampler.LevelSampler.state_dict`)."""
+        return self.batch.sampler.state_dict()
+
+    def load_sampler_state_dict(self, state: dict) -> None:
+        self.batch.sampler.load_state_dict(state)
+
+    def curriculum_summary(self) -> dict:
+        """Per category: share of the next draws and estimated success (``curriculum/...`` metrics)."""
+        return self.batch.sampler.summary()
+
     def get_images(self):
         b = self.batch
         out = []

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from npp_rl.envs.config import RewardConfig
+from npp_rl.envs.reward import shaping_gamma
 from npp_rl.envs.env import NppEnv
 from npp_rl.envs.levelset import LevelSet
 from npp_rl.envs.vec_env import make_vec_env
@@ -54,7 +55,7 @@ def test_solver_solutions_win_with_documented_reward(dataset):
         assert info["category"] == entry.category
         T = len(phis) - 1
         expected = (cfg.win + cfg.switch + cfg.time_per_frame * info["frames"]
-                    + sum(cfg.gamma * phis[t + 1] - phis[t] for t in range(T)))
+                    + sum(shaping_gamma(cfg) * phis[t + 1] - phis[t] for t in range(T)))
         assert total == pytest.approx(expected, abs=1e-4)
 
 
