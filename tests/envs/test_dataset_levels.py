@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from npp_rl.envs.config import RewardConfig
-from npp_rl.envs.reward import shaping_gamma
 from npp_rl.envs.env import NppEnv
 from npp_rl.envs.levelset import LevelSet
+from npp_rl.envs.reward import shaping_gamma
 from npp_rl.envs.vec_env import make_vec_env
 
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}

@@ -9,9 +9,9 @@ import pytest
 
 from npp_rl.envs import spec
 from npp_rl.envs.config import EnvConfig, RewardConfig
-from npp_rl.envs.reward import shaping_gamma
 from npp_rl.envs.env import NppEnv
 from npp_rl.envs.game_state import FIELDS, GAME_STATE_DIM
+from npp_rl.envs.reward import shaping_gamma
 
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}  # left+right = left, bit 3 ignored
 

@@ -15,6 +15,7 @@ import pytest
 from npp_rl.envs import NppEnv
 from npp_rl.envs.config import EnvConfig, RewardConfig
 from npp_rl.envs.reward import potential, shaping_gamma, step_reward
+
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}  # input byte -> env action (as in test_env)
 
 SHAPING_ONLY = dict(win=0.0, death=0.0, switch=0.0, time_per_frame=0.0)
