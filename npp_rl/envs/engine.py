@@ -61,6 +61,7 @@ class WorldBatch:
         self.scale = np.ones(n)
         self.gold_total = np.zeros(n)
         self.frame_limit = np.ones(n)
+        self.solid_grid = np.ones((n, geodesic.FH, geodesic.FW), np.bool_)  # game_state's terrain rays
         self.dist = np.zeros((n, MAX_GOALS, geodesic.FH, geodesic.FW), np.float32)
         self.phi = np.zeros(n)
         self.prev_switch = np.zeros(n, bool)
@@ -125,6 +126,7 @@ class WorldBatch:
         self.scale[w] = st.dist_scale
         self.gold_total[w] = float(np.count_nonzero(lay.ent_type == 2))
         self.frame_limit[w] = frame_budget(self.cfg, st.dist_scale)
+        self.solid_grid[w] = st.solid[3::geodesic.STEP, 3::geodesic.STEP]
         if "player_frame" in self.mods:
             self.pf_base[w] = st.pf_base
         if "global_view" in self.mods:
@@ -172,7 +174,8 @@ class WorldBatch:
             obs["global_view"] = o
         if "game_state" in self.mods:
             o = np.empty((k, GAME_STATE_DIM), np.float32)
-            game_state(ws, s.ninja, s.entities, s.n_entities, gi, self.scale, self.gold_total, self.frame_limit, o)
+            game_state(ws, s.ninja, s.entities, s.n_entities, gi, self.scale, self.gold_total, self.frame_limit,
+                       self.solid_grid, o)
             obs["game_state"] = o
         if "graph" in self.mods:
             M, Emax = spec.MAX_NODES, spec.MAX_EDGES
