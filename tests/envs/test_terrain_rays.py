@@ -22,7 +22,7 @@ def test_ray_distances_on_a_known_grid():
 def test_standing_on_the_floor(simple_walk):
     env = NppEnv([simple_walk], observation_modalities=("game_state",))
     obs, _ = env.reset()
-    f = {name: float(v) for (name, _), v in zip(FIELDS, obs["game_state"])}
+    f = {name: float(v) for (name, _), v in zip(FIELDS, obs["game_state"], strict=True)}
     assert 2 * 8 / RAY_RANGE - 1 < f["ray_down"] < 2 * 16 / RAY_RANGE - 1  # centre ~10 px above the floor
     assert f["ray_up"] > f["ray_down"]
     assert all(-1.0 <= f[n] <= 1.0 for n in f if n.startswith(("ray_", "drop_")))
