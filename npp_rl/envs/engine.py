@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from npp_rl.levels import geodesic
 from npp_rl.sim import core as C
 from npp_rl.sim.simulator import BatchSim
 
-from . import geodesic, spec
+from . import spec
 from .config import EnvConfig
 from .dynamic import G_REMAIN, G_SWITCH_DONE, GOAL_FIELDS, goal_info
 from .game_state import GAME_STATE_DIM, game_state
