@@ -47,6 +47,8 @@ def architectures_cmd(as_json: bool) -> None:
 @click.option("--output-dir", default=".npp-rl/train", show_default=True, type=click.Path(file_okay=False))
 @click.option("--hyperparams", "hyperparams_file", type=click.Path(dir_okay=False), help="PPO hyperparameter YAML.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a PPO hyperparameter.")
+@click.option("--env", "env_overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override an environment setting (EnvConfig field, e.g. level_sampling=random).")
 @click.option("--env-factory", help="module:function building the vector env (default: the N++ env).")
 @click.option("--torch-threads", type=int, default=0, help="torch threads per rank (0 = default).")
 @click.option("--no-sync-gradients", is_flag=True, hidden=True)
@@ -55,7 +57,7 @@ def architectures_cmd(as_json: bool) -> None:
 @click.option("--mixed-precision", is_flag=True,
               help="Autocast the encoders: bf16 on GPUs that support it, fp16 + GradScaler otherwise (no effect on CPU).")
 @click.pass_context
-def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progress, no_register, **kw) -> None:
+def train_cmd(ctx, archs, train_dataset, overrides, env_overrides, no_sync_gradients, no_progress, no_register, **kw) -> None:
     """Train PPO for one or more architectures (several = one child run each under a parent run).
 
     Distributed: torchrun --nproc-per-node N $(which npp-rl) train ... (gloo on CPU, NCCL on GPU).
@@ -73,14 +75,9 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
             raise click.BadParameter(str(e), param_hint="--architectures") from None
     if train_dataset and not kw.get("env_factory") and not os.path.isdir(train_dataset):
         raise click.BadParameter(f"{train_dataset}: no such folder", param_hint="--train-dataset")
-    hp = {}
-    for o in overrides:
-        k, sep, v = o.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{o!r}: expected KEY=VALUE", param_hint="--set")
-        hp[k.strip()] = v.strip()
+    hp, env = _pairs(overrides, "--set"), _pairs(env_overrides, "--env")
     try:
-        cfg = TrainConfig(architectures=names, train_dataset=train_dataset, hyperparams=hp,
+        cfg = TrainConfig(architectures=names, train_dataset=train_dataset, hyperparams=hp, env=env,
                           sync_gradients=not no_sync_gradients, progress_bar=not no_progress,
                           register=not no_register, **kw)
         run_id = train(cfg)
@@ -95,3 +92,13 @@ def train_cmd(ctx, archs, train_dataset, overrides, no_sync_gradients, no_progre
             else:
                 click.echo(f"model_uri={r['model_uri']}")
         click.echo(f"run_id={run_id}")
+
+
+def _pairs(items, hint: str) -> dict:
+    out = {}
+    for o in items:
+        k, sep, v = o.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{o!r}: expected KEY=VALUE", param_hint=hint)
+        out[k.strip()] = v.strip()
+    return out

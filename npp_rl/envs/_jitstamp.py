@@ -15,7 +15,7 @@ from pathlib import Path
 from npp_rl.sim._jitstamp import kernel_paths, refresh
 
 _HERE = Path(__file__).resolve().parent
-KERNEL_MODULES = ("tiles", "geodesic", "raster", "graph_build", "graph", "graph_dynamic", "dynamic",
+KERNEL_MODULES = ("tiles", "raster", "graph_build", "graph", "graph_dynamic", "dynamic",
                   "game_state", "player_frame", "global_view")
 _done = False
 
@@ -26,4 +26,5 @@ def ensure_fresh() -> None:
         return
     _done = True
     kernels = [_HERE / f"{m}.py" for m in KERNEL_MODULES]
-    refresh(_HERE / "__pycache__" / "jit_sources.stamp", kernel_paths() + [_HERE / "spec.py"] + kernels, kernels)
+    shared = [_HERE.parent / "levels" / "geodesic.py", _HERE / "spec.py"]  # constants the kernels import
+    refresh(_HERE / "__pycache__" / "jit_sources.stamp", kernel_paths() + shared + kernels, kernels)

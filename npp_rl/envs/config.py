@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import spec
+from .sampler import SAMPLINGS
 
 
 @dataclass
@@ -24,8 +25,9 @@ class RewardConfig:
     shaping_weight: float = 1.0
     """Scale of the potential: Phi(s) = shaping_weight * max(0, 1 - remaining geodesic path / level path
     length) (remaining path = to the switch then to the exit; ~0 at the spawn, shaping_weight at the exit)."""
-    gamma: float = 0.99
-    """Discount used in the shaping term F = gamma * Phi(s') - Phi(s); set it to the agent's gamma."""
+    gamma: float | None = None
+    """Discount of the shaping term F = gamma * Phi(s') - Phi(s). Training sets it to the PPO gamma of the
+    resolved hyperparameters (never a default of its own); None (no learner) = undiscounted (1.0)."""
     shaping: bool = True
     """Whether the potential-based shaping term is added at all."""
 
@@ -50,7 +52,9 @@ class EnvConfig:
     categories: tuple[str, ...] | None = None
     """With a level dataset (or generated levels): only these categories (None = all)."""
     level_sampling: str = "random"
-    """How a reset picks the next level: ``random`` (seeded, uniform) or ``sequential`` (cycles)."""
+    """How a reset picks the next level: ``random`` (seeded, uniform), ``sequential`` (cycles) or
+    ``progress`` (a curriculum: prioritized level replay on each level's learnability p(1-p), p its
+    recent success rate; see :mod:`npp_rl.envs.sampler`). Training's recipe sets it (hyperparams.yaml)."""
     seed: int | None = None
     """Seed of the level sampler (``reset(seed=...)`` overrides it)."""
     lenient: bool = True
@@ -67,7 +71,8 @@ class EnvConfig:
             raise ValueError("EnvConfig.observation_modalities: at least one modality is needed")
         if self.frame_skip < 1:
             raise ValueError(f"EnvConfig.frame_skip: expected >= 1, got {self.frame_skip}")
-        if self.level_sampling not in ("random", "sequential"):
-            raise ValueError(f"EnvConfig.level_sampling: expected 'random' or 'sequential', got {self.level_sampling!r}")
+        if self.level_sampling not in SAMPLINGS:
+            raise ValueError(f"EnvConfig.level_sampling: expected one of {', '.join(SAMPLINGS)}, "
+                             f"got {self.level_sampling!r}")
         if isinstance(self.reward, dict):
             self.reward = RewardConfig(**self.reward)

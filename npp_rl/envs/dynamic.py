@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from numba import njit
 
+from npp_rl.levels.geodesic import descent_direction, sample
 from npp_rl.sim.core import E_ACTIVE, E_STATE, E_TYPE, N_X, N_Y
 
 from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .geodesic import descent_direction, sample
 
 ensure_fresh()
 

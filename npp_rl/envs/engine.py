@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from npp_rl.levels import geodesic
 from npp_rl.sim import core as C
 from npp_rl.sim.simulator import BatchSim
 
-from . import geodesic, spec
+from . import spec
 from .config import EnvConfig
 from .dynamic import G_REMAIN, G_SWITCH_DONE, GOAL_FIELDS, goal_info
 from .game_state import GAME_STATE_DIM, game_state
@@ -20,7 +21,8 @@ from .graph_dynamic import graph_step
 from .levelset import LevelSet
 from .player_frame import player_frames
 from .raster import PALETTE
-from .reward import potential, step_reward
+from .reward import potential, step_reward, terminal_potential
+from .sampler import LevelSampler
 from .static import MAX_GOALS
 
 ACTION_BYTES = np.array([0, 4, 2, 1, 5, 3], dtype=np.uint8)  # spec.ACTIONS -> input byte (bit0 jump, bit1 right, bit2 left)
@@ -43,7 +45,8 @@ class WorldBatch:
         self.mods = self.cfg.observation_modalities
         self.keys = spec.keys_for(self.mods)
         self.rng = np.random.default_rng(self.cfg.seed if seed is None else seed)
-        self._seq = 0
+        self.sampler = LevelSampler(self.cfg.level_sampling, len(self.levels),
+                                    [self.levels.category(i) for i in range(len(self.levels))])
         self.sim = BatchSim([self.levels.sim_level(i) for i in range(len(self.levels))],
                             world_maps=[0] * self.n)
         self.ws_all = np.arange(self.n, dtype=np.int64)
@@ -59,6 +62,7 @@ class WorldBatch:
         self.scale = np.ones(n)
         self.gold_total = np.zeros(n)
         self.frame_limit = np.ones(n)
+        self.solid_grid = np.ones((n, geodesic.FH, geodesic.FW), np.bool_)  # game_state's terrain rays
         self.dist = np.zeros((n, MAX_GOALS, geodesic.FH, geodesic.FW), np.float32)
         self.phi = np.zeros(n)
         self.prev_switch = np.zeros(n, bool)
@@ -91,11 +95,7 @@ class WorldBatch:
 
     # ------------------------------------------------------------------ levels
     def pick_level(self) -> int:
-        if self.cfg.level_sampling == "sequential":
-            i = self._seq % len(self.levels)
-            self._seq += 1
-            return i
-        return int(self.rng.integers(len(self.levels)))
+        return self.sampler.sample(self.rng)
 
     def reset_worlds(self, ws, level_indices=None) -> None:
         """Put each world of ``ws`` on a (given or sampled) level at its spawn."""
@@ -127,6 +127,7 @@ class WorldBatch:
         self.scale[w] = st.dist_scale
         self.gold_total[w] = float(np.count_nonzero(lay.ent_type == 2))
         self.frame_limit[w] = frame_budget(self.cfg, st.dist_scale)
+        self.solid_grid[w] = st.solid[3::geodesic.STEP, 3::geodesic.STEP]
         if "player_frame" in self.mods:
             self.pf_base[w] = st.pf_base
         if "global_view" in self.mods:
@@ -174,7 +175,8 @@ class WorldBatch:
             obs["global_view"] = o
         if "game_state" in self.mods:
             o = np.empty((k, GAME_STATE_DIM), np.float32)
-            game_state(ws, s.ninja, s.entities, s.n_entities, gi, self.scale, self.gold_total, self.frame_limit, o)
+            game_state(ws, s.ninja, s.entities, s.n_entities, gi, self.scale, self.gold_total, self.frame_limit,
+                       self.solid_grid, o)
             obs["game_state"] = o
         if "graph" in self.mods:
             M, Emax = spec.MAX_NODES, spec.MAX_EDGES
@@ -210,15 +212,17 @@ class WorldBatch:
         switch_hit = switch_now & ~self.prev_switch
         gold = nin[:, C.N_GOLD]
         gold_new = gold - self.prev_gold
+        terminated = won | died
         phi_next = potential(gi[:, G_REMAIN], self.scale, self.cfg.reward)
         rew = step_reward(self.cfg.reward, won, died, switch_hit, gold_new, frames, self.phi, phi_next)
-        self.phi = phi_next
+        self.phi = terminal_potential(phi_next, terminated)  # Phi(terminal) = 0; the reset sets Phi(s0)
         self.prev_switch = switch_now
         self.prev_gold = gold.copy()
-        terminated = won | died
         truncated = ~terminated & (nin[:, C.N_FRAME] >= self.frame_limit)
         self.ep_return += rew
         self.ep_steps += 1
+        for w in np.flatnonzero(terminated | truncated):
+            self.sampler.update(int(self.level_idx[w]), bool(won[w]))
         obs = self.observe(None, gi)
         infos = []
         for w in range(self.n):

@@ -94,7 +94,20 @@ for _k in range(N_HAZ):
         (f"hazard{_k}_near", "1 - 2*min(distance/240, 1): +1 touching, -1 absent or 240 px or farther"),
     ]
 FIELDS += [("time_remaining", "frames left before truncation / frame budget, 2r-1")]
+# terrain around the ninja (the MLP sees no picture): rays through the level's solid cells
+RAY_DIRS = ((1.0, 0.0), (0.7071067811865476, 0.7071067811865476), (0.0, 1.0), (-0.7071067811865476, 0.7071067811865476),
+            (-1.0, 0.0), (-0.7071067811865476, -0.7071067811865476), (0.0, -1.0), (0.7071067811865476, -0.7071067811865476))
+RAY_NAMES = ("right", "down_right", "down", "down_left", "left", "up_left", "up", "up_right")
+RAY_RANGE = 144.0
+DROP_OFFSETS = (-48.0, -24.0, 24.0, 48.0)
+for _n in RAY_NAMES:
+    FIELDS += [(f"ray_{_n}", f"free distance {_n} to solid / {RAY_RANGE:.0f} px, 2r-1 (+1 = nothing within range)")]
+for _d in DROP_OFFSETS:
+    FIELDS += [(f"drop_{'m' if _d < 0 else 'p'}{abs(int(_d))}",
+                f"free depth below the point {int(_d):+d} px beside the ninja / {RAY_RANGE:.0f} px, 2r-1 "
+                "(-1 = floor level, +1 = a gap deeper than the range)")]
 GAME_STATE_DIM = len(FIELDS)
+RAY_STEP = 3.0
 
 
 @njit(cache=True, inline="always")
@@ -114,9 +127,31 @@ def _is_deadly(t, st):
     return t == 14.0 or t == 20.0 or t == 25.0 or t == 26.0 or t == 28.0
 
 
+@njit(cache=True, inline="always")
+def _solid_at(solid, x, y):
+    """Solid (or outside the level) at pixel (x, y) on the (100, 176) 6-px solid grid."""
+    i = int(x / 6.0)
+    j = int(y / 6.0)
+    if i < 0 or j < 0 or j >= solid.shape[0] or i >= solid.shape[1]:
+        return True
+    return solid[j, i]
+
+
 @njit(cache=True)
-def game_state(ws, nin, ent, n_ent, ginfo, scale, gold_total, frame_limit, out):
-    """For the worlds ``ws``, fill ``out`` (len(ws), GAME_STATE_DIM) float32; ``ginfo`` rows follow ``ws``."""
+def _ray(solid, x, y, dx, dy):
+    """Free distance from (x, y) along (dx, dy) before a solid cell, capped at RAY_RANGE."""
+    t = 0.0
+    while t < RAY_RANGE:
+        t += RAY_STEP
+        if _solid_at(solid, x + dx * t, y + dy * t):
+            return t
+    return RAY_RANGE
+
+
+@njit(cache=True)
+def game_state(ws, nin, ent, n_ent, ginfo, scale, gold_total, frame_limit, solid, out):
+    """For the worlds ``ws``, fill ``out`` (len(ws), GAME_STATE_DIM) float32; ``ginfo`` rows follow ``ws``;
+    ``solid`` (n_worlds, 100, 176) bool: each world's solid grid (pixel (6j+3, 6i+3) of its solid mask)."""
     hd = np.empty(N_HAZ)
     hx = np.empty(N_HAZ)
     hy = np.empty(N_HAZ)
@@ -213,3 +248,14 @@ def game_state(ws, nin, ent, n_ent, ginfo, scale, gold_total, frame_limit, out):
                 o[base + 3 * k + 1] = 0.0
                 o[base + 3 * k + 2] = -1.0
         o[base + 3 * N_HAZ] = _clip(2.0 * (1.0 - nin[w, N_FRAME] / frame_limit[w]) - 1.0)
+        r0 = base + 3 * N_HAZ + 1
+        sw = solid[w]
+        for k in range(len(RAY_DIRS)):
+            o[r0 + k] = 2.0 * _ray(sw, x, y, RAY_DIRS[k][0], RAY_DIRS[k][1]) / RAY_RANGE - 1.0
+        r1 = r0 + len(RAY_DIRS)
+        for k in range(len(DROP_OFFSETS)):
+            px = x + DROP_OFFSETS[k]
+            if _solid_at(sw, px, y):
+                o[r1 + k] = -1.0  # a wall there: no drop
+            else:  # depth below the ninja's feet level (10 px under its centre)
+                o[r1 + k] = _clip(2.0 * max(_ray(sw, px, y, 0.0, 1.0) - 10.0, 0.0) / (RAY_RANGE - 10.0) - 1.0)

@@ -42,9 +42,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from npp_rl.levels.geodesic import FH, FW, STEP, UNREACHABLE
+
 from . import spec
 from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .geodesic import FH, FW, STEP, UNREACHABLE
 from .graph_build import (
     FLOOR,
     K_FALL,

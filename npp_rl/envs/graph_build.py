@@ -28,8 +28,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from npp_rl.levels.geodesic import FH, FW, STEP
+
 from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .geodesic import FH, FW, STEP
 
 ensure_fresh()
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from npp_rl.levels.geodesic import FH, FW, STEP
 from npp_rl.sim.core import E_ACTIVE, E_STATE, E_X, E_Y, MAX_HOR_SPEED, N_AIR, N_VX, N_VY, N_X, N_Y
 
 from . import spec
 from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 from .dynamic import G_GEO, G_K
-from .geodesic import FH, FW, STEP
 from .graph import NEAR_K, NEAR_RADIUS, ST_DOOR, ST_EXIT, ST_MINE, ST_MOVING
 
 ensure_fresh()

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import geodesic, raster
+from npp_rl.levels import geodesic
+
+from . import raster
 from .level import E_DOOR_LOCKED, E_EXIT, E_SWITCH, LevelLayout
 from .tiles import solid_mask
 

@@ -62,6 +62,18 @@ class NppVecEnv(VecEnv):
     def close(self) -> None:
         pass
 
+    # -- curriculum state (plain JSON-able dicts, for checkpoints)
+    def sampler_state_dict(self) -> dict:
+        """The level sampler's state (:meth:`npp_rl.envs.sampler.LevelSampler.state_dict`)."""
+        return self.batch.sampler.state_dict()
+
+    def load_sampler_state_dict(self, state: dict) -> None:
+        self.batch.sampler.load_state_dict(state)
+
+    def curriculum_summary(self) -> dict:
+        """Per category: share of the next draws and estimated success (``curriculum/...`` metrics)."""
+        return self.batch.sampler.summary()
+
     def get_images(self):
         b = self.batch
         out = []
@@ -90,19 +102,12 @@ class NppVecEnv(VecEnv):
 
     def state_dict(self) -> dict:
         b = self.batch
-        out = {"level_rng": b.rng.bit_generator.state, "level_seq": int(b._seq)}
-        sampler = getattr(b, "sampler", None)
-        if callable(getattr(sampler, "state_dict", None)):
-            out["sampler"] = sampler.state_dict()
-        return out
+        return {"level_rng": b.rng.bit_generator.state, "sampler": b.sampler.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         b = self.batch
         b.rng.bit_generator.state = state["level_rng"]
-        b._seq = int(state["level_seq"])
-        sampler = getattr(b, "sampler", None)
-        if "sampler" in state and callable(getattr(sampler, "load_state_dict", None)):
-            sampler.load_state_dict(state["sampler"])
+        b.sampler.load_state_dict(state["sampler"])
 
 
 def _make_env(levels, config, seed):

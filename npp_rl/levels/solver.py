@@ -270,7 +270,7 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
     for kind, (gx, gy) in (("switch", switches[0]), ("exit", exits[0])):
         for _ in range(len(locked) + 1):
             free = free_for(closed)
-            f = geo.distance_field(free, gx, gy)
+            f = geo.point_field(free, gx, gy)
             if geo.lookup(f, *pos) < geo.INF:
                 goals.append(_Goal(kind, gx, gy, f))
                 pos = (gx, gy)
@@ -278,7 +278,7 @@ def _plan(md: MapData) -> tuple[list[_Goal], list[tuple[float, float]]]:
             # open the nearest reachable closed locked door first
             best = None
             for d in sorted(closed):
-                fd = geo.distance_field(free, locked[d][3], locked[d][4])
+                fd = geo.point_field(free, locked[d][3], locked[d][4])
                 dd = geo.lookup(fd, *pos)
                 if dd < geo.INF and (best is None or dd < best[0]):
                     best = (dd, d, fd)

@@ -100,6 +100,8 @@ def resimulate(replay, md, *, modalities, frame_skip: int = 4, mixed_rule: str =
 
     cfg = env_config or EnvConfig()
     cfg = replace(cfg, observation_modalities=tuple(modalities), frame_skip=int(frame_skip))
+    if cfg.reward.gamma is None:  # the shaping discounts as the returns do (the PPO gamma)
+        cfg = replace(cfg, reward=replace(cfg.reward, gamma=float(gamma)))
     try:
         batch = WorldBatch([md], 1, cfg)
         batch.reset_worlds([0], [0])

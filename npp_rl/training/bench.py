@@ -22,7 +22,7 @@ from npp_rl.models.policy import count_parameters, policy_kwargs
 from npp_rl.models.registry import get_architecture
 from npp_rl.training import distributed as D
 from npp_rl.training.breakdown import instrument
-from npp_rl.training.config import load_hyperparams
+from npp_rl.training.config import load_env_recipe, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
 from npp_rl.training.ppo import NppPPO
 
@@ -63,7 +63,8 @@ def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=Non
     spec = get_architecture(arch)
     hp = load_hyperparams(arch, overrides=overrides)
     factory = resolve_factory(factory)
-    env = make_env(factory, num_envs, seed + 1000 * info.rank, spec.modalities, dataset, "train")
+    env = make_env(factory, num_envs, seed + 1000 * info.rank, spec.modalities, dataset, "train",
+                   {**load_env_recipe(arch), "reward_gamma": hp.gamma})
     e_rate = env_rate(env, min(steps, 4096))
     model = _Timer("MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device,
                    **dataclasses.asdict(hp))

@@ -66,21 +66,57 @@ def _coerce(cls, values: dict, where: str):
     return out
 
 
-def load_hyperparams(architecture: str, path: str | Path | None = None, overrides: dict | None = None) -> PPOHyperparams:
-    """Resolve ``default`` < ``architectures.<arch>`` < ``overrides`` from the YAML file."""
+ENV_KEY = "env"
+"""Key of a block's environment settings (``EnvConfig`` fields) in the hyperparameter YAML."""
+
+
+def _read_recipe(architecture: str, path: str | Path | None) -> tuple[Path, dict, dict]:
     get_architecture(architecture)
     path = Path(path) if path else HYPERPARAMS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"hyperparameter file {path} does not exist")
     data = yaml.safe_load(path.read_text()) or {}
-    values = dict(_coerce(PPOHyperparams, data.get("default") or {}, f"{path}: default"))
-    values.update(_coerce(PPOHyperparams, (data.get("architectures") or {}).get(architecture) or {},
-                          f"{path}: architectures.{architecture}"))
+    return path, dict(data.get("default") or {}), dict((data.get("architectures") or {}).get(architecture) or {})
+
+
+def load_hyperparams(architecture: str, path: str | Path | None = None, overrides: dict | None = None) -> PPOHyperparams:
+    """Resolve ``default`` < ``architectures.<arch>`` < ``overrides`` from the YAML file."""
+    path, default, arch = _read_recipe(architecture, path)
+    default.pop(ENV_KEY, None)
+    arch.pop(ENV_KEY, None)
+    values = dict(_coerce(PPOHyperparams, default, f"{path}: default"))
+    values.update(_coerce(PPOHyperparams, arch, f"{path}: architectures.{architecture}"))
     values.update(_coerce(PPOHyperparams, overrides or {}, "--set"))
     hp = PPOHyperparams(**values)
     if hp.n_steps < 1 or hp.batch_size < 2 or hp.n_epochs < 1:
         raise ValueError(f"{architecture}: n_steps, batch_size and n_epochs must be positive, got {hp}")
     return hp
+
+
+def load_env_recipe(architecture: str, path: str | Path | None = None, overrides: dict | None = None) -> dict:
+    """Environment settings of the recipe: ``default.env`` < ``architectures.<arch>.env`` < ``overrides``
+    (``--env key=value``), as ``EnvConfig`` keyword arguments (checked by building an ``EnvConfig``)."""
+    from npp_rl.envs.config import EnvConfig
+
+    path, default, arch = _read_recipe(architecture, path)
+    values = {**(default.get(ENV_KEY) or {}), **(arch.get(ENV_KEY) or {}), **(overrides or {})}
+    known = {f.name: f for f in dataclasses.fields(EnvConfig)}
+    out = {}
+    for k, v in values.items():
+        if k not in known or k in ("observation_modalities", "split", "seed", "reward"):
+            settable = [n for n in known if n not in ("observation_modalities", "split", "seed", "reward")]
+            raise ValueError(f"{path} / --env: unknown environment setting {k!r}; known: {', '.join(settable)}")
+        default_v = getattr(EnvConfig(), k)
+        if isinstance(v, str) and isinstance(default_v, bool):
+            v = v.lower() in ("1", "true", "yes")
+        elif isinstance(v, str) and isinstance(default_v, (int, float)) and not isinstance(default_v, bool):
+            try:
+                v = type(default_v)(v)
+            except ValueError:
+                raise ValueError(f"--env {k}={v!r} is not a {type(default_v).__name__}") from None
+        out[k] = v
+    EnvConfig(**out)  # raises, naming the field, on a bad value
+    return out
 
 
 @dataclass
@@ -119,6 +155,8 @@ class TrainConfig:
     """YAML of PPO hyperparameters (default: the packaged ``hyperparams.yaml``)."""
     hyperparams: dict = field(default_factory=dict)
     """Overrides applied on top of the YAML for every architecture (``--set key=value``)."""
+    env: dict = field(default_factory=dict)
+    """Environment overrides (``EnvConfig`` fields, ``--env key=value``) on top of the recipe's ``env`` block."""
     env_factory: str | None = None
     """``module:function`` building the vector env (default: the real N++ env, see ``training.envs``)."""
     sync_gradients: bool = True

@@ -19,7 +19,7 @@ from npp_rl.training import checkpoint as C
 from npp_rl.training import distributed as D
 from npp_rl.training import resume as R
 from npp_rl.training.callbacks import MLFLOW_HTTP_DEFAULTS, MlflowWriter, NppTrainingCallback
-from npp_rl.training.config import TrainConfig, load_hyperparams
+from npp_rl.training.config import TrainConfig, load_env_recipe, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
 from npp_rl.training.ppo import NppPPO, configure_torch
 from npp_rl.training.precision import apply_precision, resolve_precision
@@ -145,11 +145,14 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
     seed = config.seed + 1000 * info.rank
     total_local = math.ceil(config.total_timesteps / info.world_size)
 
-    env = make_env(factory, config.num_envs, seed, spec.modalities, config.train_dataset, "train")
+    env_opts = {**load_env_recipe(arch, config.hyperparams_file, config.env), "reward_gamma": hp.gamma}
+    env = make_env(factory, config.num_envs, seed, spec.modalities, config.train_dataset, "train", env_opts)
+    # held-back levels are evaluated uniformly (no curriculum), with the same reward
+    eval_opts = {**env_opts, "level_sampling": "random"}
 
     def eval_env_fn():
         return make_env(factory, min(config.num_envs, max(1, config.eval_episodes)), config.seed + 10_000_000,
-                        spec.modalities, config.train_dataset, "eval")
+                        spec.modalities, config.train_dataset, "eval", eval_opts)
 
     model = NppPPO(
         "MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device, verbose=0,
@@ -170,6 +173,7 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
         "architecture": arch,
         "architecture_spec": spec.to_dict(),
         "ppo": dataclasses.asdict(hp),
+        "env": env_opts,
         "world_size": info.world_size,
         "device": str(device),
         "precision": precision.mode,

@@ -9,6 +9,7 @@ import pytest
 from npp_rl.envs.config import RewardConfig
 from npp_rl.envs.env import NppEnv
 from npp_rl.envs.levelset import LevelSet
+from npp_rl.envs.reward import shaping_gamma
 from npp_rl.envs.vec_env import make_vec_env
 
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}
@@ -54,7 +55,7 @@ def test_solver_solutions_win_with_documented_reward(dataset):
         assert info["category"] == entry.category
         T = len(phis) - 1
         expected = (cfg.win + cfg.switch + cfg.time_per_frame * info["frames"]
-                    + sum(cfg.gamma * phis[t + 1] - phis[t] for t in range(T)))
+                    + sum(shaping_gamma(cfg) * phis[t + 1] - phis[t] for t in range(T)))
         assert total == pytest.approx(expected, abs=1e-4)
 
 

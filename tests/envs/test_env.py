@@ -11,6 +11,7 @@ from npp_rl.envs import spec
 from npp_rl.envs.config import EnvConfig, RewardConfig
 from npp_rl.envs.env import NppEnv
 from npp_rl.envs.game_state import FIELDS, GAME_STATE_DIM
+from npp_rl.envs.reward import shaping_gamma
 
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}  # left+right = left, bit 3 ignored
 
@@ -99,17 +100,19 @@ def test_scripted_win_reward_sum(simple_walk):
         shaping.append(r)
         phis.append(env2.batch.phi[0])
     expected = cfg.win + cfg.switch + cfg.time_per_frame * frames + sum(
-        cfg.gamma * phis[t + 1] - phis[t] for t in range(T))
+        shaping_gamma(cfg) * phis[t + 1] - phis[t] for t in range(T))
     assert sum(rewards) == pytest.approx(expected, abs=1e-5)
-    # gamma = 1: shaping telescopes to Phi(end) - Phi(start); Phi(start) = 0 by construction, Phi(exit) ~ 1
-    assert sum(shaping) == pytest.approx(phis[-1] - phis[0], abs=1e-5)
+    # gamma = 1: shaping telescopes to Phi(end) - Phi(start) = -Phi(start) (Phi = 0 at the win);
+    # Phi(start) = 0 by construction, Phi just before the exit ~ 1
+    assert phis[-1] == 0.0
+    assert sum(shaping) == pytest.approx(-phis[0], abs=1e-5)
     assert phis[0] == pytest.approx(0.0, abs=0.05)
-    assert phis[-1] == pytest.approx(1.0, abs=0.1)
+    assert phis[-2] == pytest.approx(1.0, abs=0.1)
 
 
 def test_standing_still_never_earns_reward(simple_walk):
     """With gamma < 1 the shaping drift (gamma - 1) * Phi is never positive: idling cannot out-earn a win."""
-    cfg = RewardConfig()
+    cfg = RewardConfig(gamma=0.99)
     env = NppEnv([simple_walk], observation_modalities=("game_state",), reward=cfg)
     env.reset()
     total, steps = 0.0, 0
@@ -151,12 +154,13 @@ def test_recorded_inputs_replay_to_a_win(shared_reference, maps_dir, name, win_f
                  adaptive_frame_budget=False, max_episode_frames=5000)
     env.reset()
     for byte in inputs:
+        phi_before = env.batch.phi[0]
         _, r, term, trunc, info = env.step(BYTE_TO_ACTION[byte & 7])
         if term or trunc:
             break
     assert term and info["success"]
     assert info["frames"] == win_frame
-    assert r > 0.9  # the win reward lands on the winning step
+    assert r > 0.9 - phi_before  # the win reward lands on the winning step (less Phi, taken back there)
 
 
 def test_death_info_and_frame_skip_early_stop(shared_reference, maps_dir):
@@ -172,6 +176,7 @@ def test_death_info_and_frame_skip_early_stop(shared_reference, maps_dir):
     assert info["death_cause"] == summary["death_cause"] == "mine"
     assert info["frames"] == summary["death_frame"]
     assert r < -0.4
+    assert env.batch.phi[0] == 0.0  # Phi(terminal) = 0
 
 
 def test_truncation_at_frame_budget(simple_walk):

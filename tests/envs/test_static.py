@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from npp_rl.envs import geodesic, spec
+from npp_rl.envs import spec
 from npp_rl.envs._mapdata_adapter import load_layout
 from npp_rl.envs.graph import NODE_FEAT_DIM, graph_topology
 from npp_rl.envs.static import GOAL_DOOR, GOAL_EXIT, GOAL_SWITCH, build_static, level_static
 from npp_rl.envs.tiles import solid_mask
+from npp_rl.levels import geodesic
 
 
 def _grid(tile: int) -> np.ndarray:

@@ -8,7 +8,10 @@ import pytest
 from npp_rl.envs import spec
 from npp_rl.envs.config import EnvConfig
 from npp_rl.envs.env import NppEnv
+from npp_rl.envs.game_state import FIELDS
 from npp_rl.envs.vec_env import NppVecEnv, make_vec_env
+
+TIME_LEFT = [name for name, _ in FIELDS].index("time_remaining")
 
 
 def test_batched_shapes_and_autoreset(simple_walk, all_maps):
@@ -27,7 +30,7 @@ def test_batched_shapes_and_autoreset(simple_walk, all_maps):
             term = infos[w]["terminal_observation"]
             assert set(term) == set(obs)
             # after auto-reset the new observation is a fresh episode (time remaining back to full)
-            assert obs["game_state"][w][-1] > term["game_state"][-1]
+            assert obs["game_state"][w][TIME_LEFT] > term["game_state"][TIME_LEFT]
             assert infos[w]["TimeLimit.truncated"] == (not infos[w]["success"] and infos[w]["death_cause"] is None)
     assert ends >= 6  # every world ended at least once (200-frame budget = 50 steps)
 
@@ -93,11 +96,13 @@ def test_bench_env_json(all_maps):
     assert all(v > 0 for v in res["steps_per_s_per_core"].values())
 
 
-def test_level_sampler_state_round_trips_through_json(all_maps):
-    """The resume protocol: a new env loaded with the saved state draws the same next levels."""
+@pytest.mark.parametrize("sampling", ["random", "progress"])
+def test_level_sampler_state_round_trips_through_json(all_maps, sampling):
+    """The resume protocol: a new env loaded with the saved state draws the same next levels (the
+    curriculum's per-level statistics included)."""
     import json
 
-    cfg = EnvConfig(adaptive_frame_budget=False, max_episode_frames=40)
+    cfg = EnvConfig(adaptive_frame_budget=False, max_episode_frames=40, level_sampling=sampling)
     a = NppVecEnv(all_maps, 3, cfg, seed=5)
     a.reset()
     for _ in range(30):

@@ -67,7 +67,11 @@ def test_replay_reproduces_its_outcome_and_labels_win_the_level(tmp_path, simple
     assert data["step"].tolist() == list(range(n))
     assert set(data["action"].tolist()) == {0, 2, 5}  # noop, right, jump+right
 
-    env = NppEnv([load_map(simple_walk)], observation_modalities=MODS, frame_skip=FRAME_SKIP)
+    from npp_rl.envs.config import RewardConfig
+
+    # the dataset's rewards shape with the returns' discount (the PPO gamma); play the env with the same one
+    env = NppEnv([load_map(simple_walk)], observation_modalities=MODS, frame_skip=FRAME_SKIP,
+                 reward=RewardConfig(gamma=DatasetOptions(modalities=MODS).gamma))
     obs, _ = env.reset(options={"level": 0})
     info, term = {}, False
     for k in range(n):
