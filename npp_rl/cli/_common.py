@@ -40,3 +40,27 @@ def none_word(value):
 def split_names(values) -> list[str]:
     """``A B``, ``A,B`` and repeated flags all give the same list of names."""
     return [n for v in values for n in str(v).replace(",", " ").split()]
+
+
+class Greedy(click.Option):
+    """A repeatable option that also takes the space-separated values after it, as the design's flags do:
+    ``--seeds 0 1 2`` is ``--seeds 0 --seeds 1 --seeds 2`` (and ``--seeds 0,1,2`` works through
+    :func:`split_names`). Values end at the next token that starts with ``-``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("multiple", True)
+        super().__init__(*args, **kwargs)
+
+    def add_to_parser(self, parser, ctx):
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            opt = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if opt is None:  # pragma: no cover - every declared name is registered
+                continue
+
+            def process(value, state, _orig=opt.process):
+                _orig(value, state)
+                while state.rargs and not state.rargs[0].startswith("-"):
+                    _orig(state.rargs.pop(0), state)
+
+            opt.process = process

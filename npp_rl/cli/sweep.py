@@ -6,7 +6,7 @@ import click
 import yaml
 
 from npp_rl.cli._app import main
-from npp_rl.cli._common import COUNT, none_word, split_names
+from npp_rl.cli._common import COUNT, Greedy, none_word, split_names
 
 
 def _ray_options(address, num_cpus, cpus_per_trial, gpus_per_trial):
@@ -43,10 +43,10 @@ def _sets(values, flag: str) -> dict:
 
 @main.command("sweep")
 @click.option("--experiment-name", required=True, help="MLflow experiment of the sweep and its trials.")
-@click.option("--architectures", multiple=True, required=True, help="Architectures: A,B or repeat the flag.")
-@click.option("--conditions", multiple=True, default=("scratch",), show_default=True,
+@click.option("--architectures", cls=Greedy, required=True, help="Architectures: A B, A,B or repeat the flag.")
+@click.option("--conditions", cls=Greedy, default=("scratch",), show_default=True,
               help="scratch and/or pretrained (BC-pretrained once per architecture).")
-@click.option("--seeds", multiple=True, default=("0",), show_default=True, help="Seeds: 0,1,2 or repeat the flag.")
+@click.option("--seeds", cls=Greedy, default=("0",), show_default=True, help="Seeds: 0 1 2, 0,1,2 or repeat the flag.")
 @click.option("--train-dataset", type=click.Path(file_okay=False), required=True, help="Level dataset trained on.")
 @click.option("--test-dataset", type=click.Path(file_okay=False), required=True,
               help="Level dataset whose test split every trial is evaluated on.")
