@@ -188,7 +188,7 @@ def _train_all(cfg, folder, chain, state, placement, sync) -> None:
                 _say(f"[{k}/{total}] {arch} [{CONDITION_DIRS[condition]}]: {cfg.total_timesteps:,} steps, "
                      f"{placement.ranks} rank(s) on {placement.device}")
             init = pre_id if condition == "pretrained" else None
-            e.update(pretrain_run_id=pre_id, train_status="RUNNING")
+            e.update(pretrain_run_id=init, train_status="RUNNING")
             state.save()
 
             def launcher(tcfg, _d=d):
