@@ -48,7 +48,9 @@ class S3Sync:
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("s3", endpoint_url=endpoint_url())
+            # a session of its own: boto3's default session keeps the credentials it resolved first
+            # in this process, so a second experiment with other keys would reuse the old ones
+            self._client = boto3.session.Session().client("s3", endpoint_url=endpoint_url())
         return self._client
 
     def url(self, rel: str = "") -> str:
