@@ -15,7 +15,8 @@ from pathlib import Path
 from npp_rl.sim._jitstamp import kernel_paths, refresh
 
 _HERE = Path(__file__).resolve().parent
-KERNEL_MODULES = ("tiles", "raster", "graph_build", "graph", "graph_dynamic", "dynamic",
+#: envs modules holding compiled code, paths relative to envs/ without ".py"
+KERNEL_MODULES = ("tiles", "raster", "graph/build", "graph/topology", "graph/dynamic", "dynamic",
                   "game_state", "player_frame", "global_view")
 _done = False
 

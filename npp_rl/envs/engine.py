@@ -16,8 +16,7 @@ from .config import EnvConfig
 from .dynamic import G_REMAIN, G_SWITCH_DONE, GOAL_FIELDS, goal_info
 from .game_state import GAME_STATE_DIM, game_state
 from .global_view import global_views
-from .graph import NODE_FEAT_DIM, graph_topology
-from .graph_dynamic import graph_step
+from .graph import NODE_FEAT_DIM, graph_step, graph_topology
 from .levelset import LevelSet
 from .player_frame import player_frames
 from .raster import PALETTE

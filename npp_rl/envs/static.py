@@ -48,7 +48,7 @@ class LevelStatic:
     goal_xy: np.ndarray  # (G, 2) float64 goal positions px
     goal_rest: np.ndarray  # (G,) float64 plan length after reaching goal k (sum of the later legs)
     dist_scale: float  # px: whole plan length from the spawn (>= 100), normaliser
-    graph: object = None  # npp_rl.envs.graph.GraphTopology, built on first use
+    graph: object = None  # npp_rl.envs.graph.topology.GraphTopology, built on first use
 
     @property
     def key(self) -> str:

@@ -1,4 +1,4 @@
-"""Per-step part of the level graph, batched over worlds (see :mod:`npp_rl.envs.graph` for the layout).
+"""Per-step part of the level graph, batched over worlds (see :mod:`npp_rl.envs.graph.topology` for the layout).
 
 Only the dynamic features and edges change: the ninja node, every node's offset to the ninja, entity
 states (and positions of moving hazards), the goal columns after the exit switch is hit, the ninja's
@@ -14,10 +14,10 @@ from numba import njit
 from npp_rl.levels.geodesic import FH, FW, STEP
 from npp_rl.sim.core import E_ACTIVE, E_STATE, E_X, E_Y, MAX_HOR_SPEED, N_AIR, N_VX, N_VY, N_X, N_Y
 
-from . import spec
-from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .dynamic import G_GEO, G_K
-from .graph import NEAR_K, NEAR_RADIUS, ST_DOOR, ST_EXIT, ST_MINE, ST_MOVING
+from .. import spec
+from .._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
+from ..dynamic import G_GEO, G_K
+from .topology import NEAR_K, NEAR_RADIUS, ST_DOOR, ST_EXIT, ST_MINE, ST_MOVING
 
 ensure_fresh()
 

@@ -1,6 +1,6 @@
 """Static topology of the level graph: platforms from free space, reachability edges.
 
-Platforms (node type ``platform``) are found on the 6-px free-space grid of :mod:`.geodesic`:
+Platforms (node type ``platform``) are found on the 6-px free-space grid of :mod:`npp_rl.levels.geodesic`:
 
 * a *standing point* is a free point with solid 8..18 px straight below it (where the centre of a
   ninja standing on a floor or slope lies);
@@ -30,7 +30,7 @@ from numba import njit
 
 from npp_rl.levels.geodesic import FH, FW, STEP
 
-from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
+from .._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
 
 ensure_fresh()
 

@@ -1,7 +1,7 @@
 """The heterogeneous level graph (padded arrays, see :mod:`npp_rl.envs.spec`).
 
 Nodes, in this order: index 0 the ninja; then platforms (floors and wall-slide columns, see
-:mod:`npp_rl.envs.graph_build`); then one node per object: exit door, exit switch, toggle mine, gold,
+:mod:`npp_rl.envs.graph.build`); then one node per object: exit door, exit switch, toggle mine, gold,
 door (locked, trap, regular), door switch, hazard (drones, thwumps, death balls, ...). Launch pads,
 one-way platforms, bounce blocks and boost pads have no node. When a level has more mines (or gold)
 than the node budget allows, nearby mines (gold) are merged into one node per square of
@@ -44,9 +44,18 @@ from numba import njit
 
 from npp_rl.levels.geodesic import FH, FW, STEP, UNREACHABLE
 
-from . import spec
-from ._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
-from .graph_build import (
+from .. import spec
+from .._jitstamp import ensure_fresh  # noqa: E402,I001  (before any compiled call)
+from ..level import (
+    DOOR_TYPES,
+    E_EXIT,
+    E_GOLD,
+    E_SWITCH,
+    HAZARD_TYPES,
+    MINE_TYPES,
+)
+from ..static import GOAL_DOOR, MAX_GOALS
+from .build import (
     FLOOR,
     K_FALL,
     K_JUMP,
@@ -58,15 +67,6 @@ from .graph_build import (
     label_components,
     reach_edges,
 )
-from .level import (
-    DOOR_TYPES,
-    E_EXIT,
-    E_GOLD,
-    E_SWITCH,
-    HAZARD_TYPES,
-    MINE_TYPES,
-)
-from .static import GOAL_DOOR, MAX_GOALS
 
 ensure_fresh()
 
