@@ -28,7 +28,7 @@ def _play_from(md, start, inputs: bytes) -> list[int]:
 
 
 def test_solution_from_a_mid_episode_state_wins_from_that_state():
-    g = generate("medium", 2)  # a medium level the solver proves from this state within its budget
+    g = generate("simple", 3)  # a level the solver proves from this state within its budget
     sim = BatchSim([g.map], n_worlds=1)
     walk = np.array([2] * 40 + [3] * 12 + [0] * 8, np.uint8)  # right, jump+right, wait: a state off the spawn
     sim.step_sequences(walk[None, :])
