@@ -4,8 +4,10 @@ from pathlib import Path
 
 import mlflow
 
-T = Path("/tmp/ag/table")
-mlflow.set_tracking_uri(f"sqlite:///{T}/mlflow.db")
+import sys
+
+T = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/ag/table")
+mlflow.set_tracking_uri("sqlite:////tmp/ag/table/mlflow.db")
 c = mlflow.MlflowClient()
 CATS = ["simple", "medium", "complex", "mine_heavy", "exploration"]
 
