@@ -32,6 +32,43 @@ class Count(click.ParamType):
 COUNT = Count()
 
 
+class Duration(click.ParamType):
+    """A wall-clock duration: plain seconds (``1800``) or with a unit (``90s``, ``30m``, ``2h``, ``1h30m``);
+    ``0`` or ``none`` = no limit (None)."""
+
+    name = "duration"
+    UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, float):
+            return value
+        text = str(value).strip().lower()
+        if text in ("", "0", "none", "null"):
+            return None
+        try:
+            return self._parse(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a duration (seconds, or e.g. 90s, 30m, 2h, 1h30m)", param, ctx)
+
+    @classmethod
+    def _parse(cls, text: str) -> float:
+        try:
+            seconds = float(text)
+        except ValueError:
+            import re
+
+            parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text)
+            if not parts or not any(parts.groups()):
+                raise ValueError(text) from None
+            seconds = sum(float(v) * cls.UNITS[u] for v, u in zip(parts.groups(), "hms", strict=True) if v)
+        if seconds <= 0:
+            raise ValueError(text)
+        return seconds
+
+
+DURATION = Duration()
+
+
 def none_word(value):
     """MLproject passes ``none`` for an unset optional id."""
     return None if value is None or str(value).strip().lower() in ("", "none", "null") else value

@@ -7,7 +7,7 @@ import os
 import click
 
 from npp_rl.cli._app import main
-from npp_rl.cli._common import COUNT, none_word, split_names
+from npp_rl.cli._common import COUNT, DURATION, none_word, split_names
 
 
 @main.command("architectures")
@@ -35,6 +35,9 @@ def architectures_cmd(as_json: bool) -> None:
               help="One or more architectures: --architectures A B ... (see `npp-rl architectures`).")
 @click.option("--train-dataset", type=click.Path(), help="Level dataset folder.")
 @click.option("--total-timesteps", type=COUNT, default=100_000, show_default=True, help="Env steps over all ranks.")
+@click.option("--time-budget", "time_budget_s", type=DURATION, default=None,
+              help="Wall-clock budget of the training loop (1800, 30m, 2h): stop at the first PPO iteration "
+                   "after it (all ranks together); --total-timesteps stays the cap.")
 @click.option("--num-envs", type=COUNT, default=16, show_default=True, help="Environments per rank.")
 @click.option("--seed", type=COUNT, default=0, show_default=True)
 @click.option("--save-freq", type=COUNT, default=50_000, show_default=True, help="Checkpoint every N global steps.")

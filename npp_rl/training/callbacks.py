@@ -116,7 +116,7 @@ class NppTrainingCallback(BaseCallback):
 
     def __init__(self, *, run_id: str | None, ckpt_dir: Path, save_freq: int, eval_freq: int, eval_env_fn,
                  eval_episodes: int, meta: dict, metrics_logger=None, tb_sync=None, tb_sync_every_s: float = 60.0,
-                 on_eval=None):
+                 on_eval=None, time_budget_s: float | None = None):
         super().__init__()
         self.run_id = run_id
         self.ckpt_dir = Path(ckpt_dir)
@@ -136,6 +136,9 @@ class NppTrainingCallback(BaseCallback):
         self.last_checkpoint_step = None
         self.eval_history: list[tuple[int, dict]] = []
         self.on_eval = on_eval
+        self.time_budget_s = time_budget_s
+        self._t0 = time.monotonic()
+        self.stopped_by_time_budget = False
 
     def global_step(self) -> int:
         return int(self.model.num_timesteps) * self.info.world_size
@@ -144,6 +147,7 @@ class NppTrainingCallback(BaseCallback):
         g = self.global_step()
         self._next_save = (g // self.save_freq + 1) * self.save_freq if self.save_freq else None
         self._next_eval = (g // self.eval_freq + 1) * self.eval_freq if self.eval_freq else None
+        self._t0 = time.monotonic()
         if self.last_checkpoint_step is None and self.meta.get("resumed_from_step") is not None:
             self.last_checkpoint_step = int(self.meta["resumed_from_step"])
 
@@ -155,8 +159,17 @@ class NppTrainingCallback(BaseCallback):
         if self._next_eval is not None and g >= self._next_eval:
             self.run_eval()
             self._next_eval = (g // self.eval_freq + 1) * self.eval_freq
+        if self.time_budget_s is not None:
+            spent = time.monotonic() - self._t0 >= self.time_budget_s
+            self.stopped_by_time_budget = bool(D.broadcast_object(spent, what="time budget"))
 
     def _on_step(self) -> bool:
+        if self.stopped_by_time_budget:
+            # SB3 stepped the envs once more before asking: keep the model's last observation in step with
+            # them, so that the final checkpoint resumes from a consistent state
+            self.model._last_obs = self.locals["new_obs"]
+            self.model._last_episode_starts = self.locals["dones"]
+            return False
         if self.tb_sync is not None and time.monotonic() - self._tb_last > self.tb_every \
                 and getattr(self.metrics, "connected", True):
             self._tb_last = time.monotonic()

@@ -131,6 +131,10 @@ class TrainConfig:
     """Level dataset folder (its training split is played; held-back levels are evaluated)."""
     total_timesteps: int = 100_000
     """Environment steps over all ranks and environments."""
+    time_budget_s: float | None = None
+    """Wall-clock budget of the training loop in seconds: training stops at the first PPO iteration boundary
+    after it (rank 0's clock decides for all ranks); ``total_timesteps`` stays the cap. None = no limit.
+    Counted per process (a resumed run gets the budget again)."""
     num_envs: int = 16
     """Environments per rank."""
     seed: int = 0
@@ -186,6 +190,8 @@ class TrainConfig:
             raise ValueError("architectures: give at least one")
         if self.total_timesteps < 1 or self.num_envs < 1:
             raise ValueError("total_timesteps and num_envs must be positive")
+        if self.time_budget_s is not None and not self.time_budget_s > 0:
+            raise ValueError(f"time_budget_s: expected a positive number of seconds or None, got {self.time_budget_s!r}")
         if self.save_freq < 0 or self.eval_freq < 0:
             raise ValueError("save_freq and eval_freq must be >= 0")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):

@@ -246,6 +246,7 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
         run_id=run_id if info.is_main else None, ckpt_dir=out / C.ARTIFACT_PATH, save_freq=config.save_freq,
         eval_freq=config.eval_freq, eval_env_fn=eval_env_fn, eval_episodes=config.eval_episodes, meta=meta,
         metrics_logger=metrics, tb_sync=tb_sync, tb_sync_every_s=config.tb_sync_every_s, on_eval=on_eval,
+        time_budget_s=config.time_budget_s,
     )
     remaining = total_local - (model.num_timesteps if ckpt_meta else 0)
     start_steps = model.num_timesteps if ckpt_meta else 0
@@ -265,14 +266,20 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
     final_eval = cb.run_eval() if config.eval_episodes > 0 else {}
     env.close()
     if info.is_main:
-        metrics.log_metrics({"perf/train_seconds": wall, "perf/fps_overall": steps / max(wall, 1e-9)},
+        metrics.log_metrics({"perf/train_seconds": wall, "perf/fps_overall": steps / max(wall, 1e-9),
+                             "perf/global_steps": cb.global_step(),
+                             "perf/stopped_by_time_budget": float(cb.stopped_by_time_budget)},
                             step=cb.global_step())
+        if cb.stopped_by_time_budget:
+            print(f"run {run_id}: time budget of {config.time_budget_s:.0f} s spent after {cb.global_step()} "
+                  f"steps; stopped there", file=sys.stderr)
         cb.sync_tensorboard()
         policy_zip = out / "policy.zip"
         model.save(policy_zip)
         (out / "summary.json").write_text(json.dumps(
             {"run_id": run_id, "architecture": arch, "global_steps": cb.global_step(), "wall_s": wall,
-             "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval}, indent=2))
+             "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval,
+             "stopped_by": "time_budget" if cb.stopped_by_time_budget else "total_timesteps"}, indent=2))
         # the server may be away right now: give it up to ~2 minutes before giving up on delivery
         delivered = metrics.close(retries=12, wait=10.0)
         if config.register:

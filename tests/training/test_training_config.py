@@ -44,3 +44,19 @@ def test_cli_architectures_lists_all():
     assert r.exit_code == 0
     for name in ("full_hgt", "vision_free", "local_only", "gat", "gcn", "simplified_hgt", "mlp_baseline"):
         assert name in r.output
+
+
+def test_time_budget_spellings_and_refusals():
+    import click
+    import pytest as _pytest
+
+    from npp_rl.cli._common import DURATION
+    from npp_rl.training import TrainConfig
+
+    assert [DURATION.convert(v, None, None) for v in ("1800", "90s", "30m", "2h", "1h30m", "0", "none")] == \
+        [1800.0, 90.0, 1800.0, 7200.0, 5400.0, None, None]
+    for bad in ("soon", "-5", "5x", "m"):
+        with _pytest.raises(click.BadParameter, match="not a duration"):
+            DURATION.convert(bad, None, None)
+    with _pytest.raises(ValueError, match="time_budget_s"):
+        TrainConfig(time_budget_s=-1.0)
