@@ -41,7 +41,8 @@ from npp_rl.cli._app import main
 @click.option("--dagger-max-steps-factor", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Stop a collecting episode after this many times the level's solution length (0 = env budget).")
 @click.option("--solver-max-iterations", type=click.IntRange(min=1), default=150, show_default=True,
-              help="The expert's search budget per labelled state.")
+              help="The expert's search budget per labelled state; one iteration extends a path by one action, so "
+                   "states more than this many actions from a win get no label.")
 @click.option("--solver-time-limit", "solver_time_limit_s", type=click.FloatRange(min=0, min_open=True), default=5.0,
               show_default=True, help="The expert's wall-clock budget per labelled state, seconds.")
 @click.option("--eval-levels", type=click.IntRange(min=-1), default=0, show_default=True,

@@ -28,7 +28,8 @@ class ExpertConfig:
     """The solver's budget per labelled state (searches from mid-episode states are usually short)."""
 
     max_iterations: int = 150
-    """Search iterations per state."""
+    """Search iterations per state. Each iteration extends a path by one action, so this also bounds how far
+    from a win a state may be and still be labelled: ``max_iterations`` actions (x frame_skip frames)."""
     time_limit_s: float = 5.0
     """Wall-clock budget per state."""
     beam: int = 24

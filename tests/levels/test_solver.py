@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -86,3 +87,20 @@ def test_backend_copies_only_per_world_state():
     be = SimBackend(md, 432)
     assert {"ninja", "entities", "n_entities", "hor", "ver"} <= set(be.state_names)
     assert "seg" not in be.state_names and "cell_segs" not in be.state_names
+
+
+def test_iteration_budget_bounds_the_solution_length():
+    """Each search iteration extends a path by one macro, so N iterations only find wins within N macros:
+    a budget below a level's solution length (in macros) cannot solve it (why DAgger's expert, searching
+    from learner states with a small budget, labels nothing)."""
+    md = generate("simple", 102).map
+    base = SolverConfig(action_set="env", macro_frames=4, beam=24, frontier=3000, max_iterations=300,
+                        time_limit_s=float("inf"))
+    full = solve(md, base)
+    assert full.solved and full.win_frame <= 4 * full.iterations
+    need = full.iterations
+    for n in (need // 2, need - 5):
+        cut = solve(md, dataclasses.replace(base, max_iterations=n))
+        assert not cut.solved and cut.reason.startswith("iteration budget") and cut.iterations == n
+    again = solve(md, dataclasses.replace(base, max_iterations=need))
+    assert again.solved and again.inputs == full.inputs  # the same search, stopped no earlier than its win
