@@ -265,16 +265,26 @@ def lookup(field: np.ndarray, x: float, y: float) -> float:
 
 def lookup_many(field: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Vectorised :func:`lookup`; ``INF`` where no neighbouring point is reached."""
-    xs = np.asarray(xs, np.float64)
-    ys = np.asarray(ys, np.float64)
-    u = np.clip((xs // STEP).astype(np.int64), 0, FW - 1)
-    v = np.clip((ys // STEP).astype(np.int64), 0, FH - 1)
-    best = np.full(len(xs), INF)
-    for dv in (-1, 0, 1):
-        for du in (-1, 0, 1):
-            vv = np.clip(v + dv, 0, FH - 1)
-            uu = np.clip(u + du, 0, FW - 1)
-            f = field[vv, uu].astype(np.float64)
-            d = f + np.hypot(uu * STEP + 3 - xs, vv * STEP + 3 - ys)
-            best = np.minimum(best, np.where(f < INF, d, INF))
-    return best
+    return _lookup_many(field, np.ascontiguousarray(xs, np.float64).ravel(),
+                        np.ascontiguousarray(ys, np.float64).ravel())
+
+
+@njit(cache=True)
+def _lookup_many(field, xs, ys):
+    out = np.empty(xs.shape[0])
+    for n in range(xs.shape[0]):
+        x, y = xs[n], ys[n]
+        u = min(max(int(np.floor(x / STEP)), 0), FW - 1)
+        v = min(max(int(np.floor(y / STEP)), 0), FH - 1)
+        best = INF
+        for dv in (-1, 0, 1):
+            vv = min(max(v + dv, 0), FH - 1)
+            for du in (-1, 0, 1):
+                uu = min(max(u + du, 0), FW - 1)
+                f = np.float64(field[vv, uu])
+                if f < INF:
+                    d = f + np.hypot(uu * STEP + 3 - x, vv * STEP + 3 - y)
+                    if d < best:
+                        best = d
+        out[n] = best
+    return out

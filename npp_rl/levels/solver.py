@@ -28,6 +28,7 @@ from npp_rl.sim.mapdata import MapData
 from npp_rl.sim.replay import Replay
 
 from . import geodesic as geo
+from .state_store import StateStore
 
 SOLVER_VERSION = "1.2"
 
@@ -91,6 +92,11 @@ class SolverConfig:
     """Wall-clock budget per level."""
     frame_cost: float = 0.15
     """Score added per frame used (px of geodesic distance), favouring shorter solutions."""
+    stall_iterations: int = 0
+    """Give up after this many iterations in a row in which no kept node came ``progress_px`` closer to
+    winning (planned distance left) than any before; 0 = never (only ``max_iterations`` ends a search)."""
+    progress_px: float = 3.0
+    """Least gain in planned distance left that counts as progress (the state grid's position step)."""
 
 
 @dataclass
@@ -104,6 +110,14 @@ class SolveResult:
     seconds: float = 0.0
     reason: str = ""
     plan: list = field(default_factory=list)
+    action_set: str = ""
+    """The action set of the search that produced this result (``env`` or ``macros``)."""
+    best_remaining: float = float("inf")
+    """Least planned distance left (px: to the current goal plus the legs after it) any kept node reached."""
+    progress_iteration: int = 0
+    """Last iteration that brought ``best_remaining`` down by ``progress_px`` or more."""
+    longest_stall: int = 0
+    """Most iterations in a row without such progress (for a solved level: how long a plateau it crossed)."""
 
     def to_replay(self, map_bytes: bytes, source: str = "") -> Replay:
         if not self.solved:
@@ -367,16 +381,16 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
             res = SolveResult(False, plan=plan, reason="the start state has already ended (dead or won)")
             res.seconds = time.perf_counter() - t0
             return res
-    # snapshot store
+    # snapshot store (bulky arrays shared between slots: npp_rl.levels.state_store)
     cap = cfg.frontier + n_worlds
-    store = {k: np.zeros((cap,) + v.shape[1:], dtype=v.dtype) for k, v in be.snapshot_arrays().items()}
+    store = StateStore(be.snapshot_arrays(), cap)
     slot_score = np.full(cap, np.inf)
     slot_node = np.full(cap, -1, dtype=np.int64)
     parent: list[int] = [-1]
     macro_of: list[int] = [-1]
     used: list[int] = [0]  # frames of the macro actually stepped
     node_frames: list[int] = [0]
-    be.save(store, np.array([0]), np.array([0]))
+    store.save(np.array([0]), np.array([0]))
     root_stage = stage_of(sim.ninja[:1], sim.entities[:1])
     slot_score[0] = score_of(sim.ninja[:1], root_stage, np.zeros(1))[0]
     slot_node[0] = 0
@@ -391,10 +405,17 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
             node = parent[node]
         return b"".join(reversed(seq))
 
+    res.action_set = cfg.action_set
+    best_left = float(slot_score[0])  # the root's planned distance left (it has used no frames)
     it = 0
     while True:
+        res.longest_stall = max(res.longest_stall, it - res.progress_iteration)
         if it >= cfg.max_iterations:
             res.reason = f"iteration budget ({cfg.max_iterations}) spent"
+            break
+        if cfg.stall_iterations and it - res.progress_iteration >= cfg.stall_iterations:
+            res.reason = (f"no progress for {cfg.stall_iterations} iterations "
+                          f"(closest: {best_left:.0f} px of planned path left, at iteration {res.progress_iteration})")
             break
         if time.perf_counter() - t0 > cfg.time_limit_s:
             res.reason = f"time budget ({cfg.time_limit_s:.0f} s) spent"
@@ -410,13 +431,14 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
         pad = n_worlds - len(src)
         if pad:
             src = np.concatenate([src, np.full(pad, pick[0])])
-        be.load(store, src)
+        store.load(src)
         p_nodes = slot_node[src]
         slot_score[pick] = np.inf
         slot_node[pick] = -1
         act = np.tile(np.arange(A), cfg.beam)[: n_worlds]
         inp = macros[act]
         stepped = be.step_sequences(inp)
+        store.after_step(n_worlds)
         frames_sim += int(stepped.sum())
         nin = sim.ninja
         n_real = len(pick) * A
@@ -455,7 +477,7 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
         if len(new_w) > len(free_slots):  # keep the best children only
             new_w = new_w[np.argsort(sc[new_w], kind="stable")[: len(free_slots)]]
         slots = free_slots[: len(new_w)]
-        be.save(store, new_w, slots)
+        store.save(new_w, slots)
         for w, s in zip(new_w.tolist(), slots.tolist(), strict=True):
             parent.append(int(p_nodes[w]))
             macro_of.append(int(act[w]))
@@ -463,6 +485,9 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
             node_frames.append(int(frames[w]))
             slot_node[s] = len(parent) - 1
         slot_score[slots] = sc[new_w]
+        left = float(np.min(sc[new_w] - cfg.frame_cost * frames[new_w]))
+        if left <= best_left - cfg.progress_px:
+            best_left, res.progress_iteration = left, it
         # trim the frontier
         occ = np.nonzero(np.isfinite(slot_score))[0]
         if len(occ) > cfg.frontier:
@@ -470,6 +495,8 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
             slot_score[worst] = np.inf
             slot_node[worst] = -1
     res.iterations = it
+    res.longest_stall = max(res.longest_stall, it - res.progress_iteration)
+    res.best_remaining = best_left
     res.nodes = len(parent)
     res.frames_simulated = frames_sim
     res.seconds = time.perf_counter() - t0
