@@ -44,6 +44,9 @@ def _category_summary(report: dict) -> None:
               help="Solver budget per candidate level (search iterations).")
 @click.option("--beam", default=None, type=click.IntRange(1),
               help="Solver beam (open nodes expanded per iteration); default: the generation beam (16).")
+@click.option("--stall-iterations", default=None, type=click.IntRange(0),
+              help="Give up on a candidate after this many search iterations without heuristic progress "
+                   "(0: never); default: the generation stall (400).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing dataset in --out.")
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(0),
               help="Worker processes (0: one per CPU core). The dataset does not depend on it.")
@@ -54,13 +57,13 @@ def _category_summary(report: dict) -> None:
               help="Record the dataset as a generate_levels MLflow run in this experiment "
                    "(automatic under `mlflow run`).")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: env, then embedded).")
-def levels_generate(out, train_per_category, test_per_category, seed, categories, max_iterations, beam, overwrite,
-                    workers, difficulty, as_json, experiment_name, tracking_uri) -> None:
+def levels_generate(out, train_per_category, test_per_category, seed, categories, max_iterations, beam,
+                    stall_iterations, overwrite, workers, difficulty, as_json, experiment_name, tracking_uri) -> None:
     """Generate solver-verified levels per category: DIR/{train,test}/<category>/<id>.npplevel + solutions."""
     import json as _json
 
     from npp_rl.levels.dataset import DatasetError
-    from npp_rl.levels.generation import GENERATION_BEAM, generate_dataset, parse_difficulty
+    from npp_rl.levels.generation import GENERATION_BEAM, GENERATION_STALL, generate_dataset, parse_difficulty
     from npp_rl.levels.solver import SolverConfig
 
     try:
@@ -68,6 +71,7 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--difficulty") from None
     cats = [c.strip() for c in categories.split(",") if c.strip()]
+    stall = GENERATION_STALL if stall_iterations is None else stall_iterations
     total = (train_per_category + test_per_category) * len(cats)
     track = bool(experiment_name or os.environ.get("MLFLOW_RUN_ID"))
     if track:  # check the tracking target before any work starts
@@ -80,7 +84,8 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
     try:
         with click.progressbar(length=total, label="generating", show_pos=True, file=sys.stderr) as bar:
             ds, report = generate_dataset(out, train_per_category, test_per_category, seed, cats,
-                                          SolverConfig(max_iterations=max_iterations, beam=beam or GENERATION_BEAM),
+                                          SolverConfig(max_iterations=max_iterations, beam=beam or GENERATION_BEAM,
+                                                       stall_iterations=stall),
                                           progress=_progress_cb(bar), overwrite=overwrite, workers=workers or None,
                                           difficulty=difficulty)
     except (DatasetError, ValueError) as e:
@@ -90,7 +95,7 @@ def levels_generate(out, train_per_category, test_per_category, seed, categories
 
         settings = {"train_per_category": train_per_category, "test_per_category": test_per_category,
                     "seed": seed, "categories": cats, "max_iterations": max_iterations, "difficulty": difficulty,
-                    "beam": beam or GENERATION_BEAM}
+                    "beam": beam or GENERATION_BEAM, "stall_iterations": stall}
         run_id = log_levels_run(experiment_name or "npp-rl", out, settings, report)
         click.echo(f"generate_levels run: {run_id}", err=True)
     if as_json:

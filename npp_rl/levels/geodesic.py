@@ -258,6 +258,20 @@ def point_field(free: np.ndarray, x: float, y: float) -> np.ndarray:
     return distance_field(free, [(x, y)], 0.0, into_solid=False)
 
 
+def unreachable_goal(tiles: np.ndarray, spawn, entities) -> str:
+    """Why a level cannot be won, or "": all its exit switches (type 4), or all its exit doors (type 3), are
+    cut off from ``spawn`` on the solver's free grid of the tiles alone, every door and one-way platform
+    taken as open. That grid is a relaxation of the level (its clearance, 8.5 px, is under the ninja's
+    radius, 10 px): what no path reaches on it, the ninja cannot reach either."""
+    f = point_field(free_nodes(solid_raster(tiles)), float(spawn[0]), float(spawn[1]))
+    for kind, t in (("exit switch", 4), ("exit door", 3)):
+        pts = [(6.0 * e[1], 6.0 * e[2]) for e in entities if e[0] == t]
+        if pts and min(lookup(f, x, y) for x, y in pts) >= INF:
+            return (f"{kind} unreachable from the spawn (at {pts[0][0]:.0f}, {pts[0][1]:.0f} px; "
+                    "no path even with every door and one-way platform open)")
+    return ""
+
+
 def lookup(field: np.ndarray, x: float, y: float) -> float:
     """Field value at pixel (x, y): the best of the 3x3 grid points around it plus the offset to it."""
     return float(lookup_many(field, np.array([float(x)]), np.array([float(y)]))[0])

@@ -14,7 +14,8 @@ Batched best-first search over macro-actions (an input pattern held for ``macro_
   :class:`~npp_rl.sim.simulator.Simulator` and kept only if that replay wins on its last frame. The
   search is a heuristic; that replay is the proof.
 
-The simulator is reached through :class:`SimBackend` so another implementation can be dropped in.
+The simulator is reached through :class:`~npp_rl.levels.state_store.SimBackend` (saved worlds: its
+:class:`~npp_rl.levels.state_store.StateStore`) so another implementation can be dropped in.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from npp_rl.sim.mapdata import MapData
 from npp_rl.sim.replay import Replay
 
 from . import geodesic as geo
-from .state_store import StateStore
+from .state_store import SimBackend, StateStore, per_world_arrays
 
 SOLVER_VERSION = "1.2"
 
@@ -92,6 +93,9 @@ class SolverConfig:
     """Wall-clock budget per level."""
     frame_cost: float = 0.15
     """Score added per frame used (px of geodesic distance), favouring shorter solutions."""
+    precheck: bool = False
+    """Reject at once a level whose exit switch or door the spawn cannot reach even with every door and
+    one-way platform open (:func:`npp_rl.levels.geodesic.unreachable_goal`): it cannot be won."""
     stall_iterations: int = 0
     """Give up after this many iterations in a row in which no kept node came ``progress_px`` closer to
     winning (planned distance left) than any before; 0 = never (only ``max_iterations`` ends a search)."""
@@ -110,14 +114,10 @@ class SolveResult:
     seconds: float = 0.0
     reason: str = ""
     plan: list = field(default_factory=list)
-    action_set: str = ""
-    """The action set of the search that produced this result (``env`` or ``macros``)."""
-    best_remaining: float = float("inf")
-    """Least planned distance left (px: to the current goal plus the legs after it) any kept node reached."""
-    progress_iteration: int = 0
-    """Last iteration that brought ``best_remaining`` down by ``progress_px`` or more."""
-    longest_stall: int = 0
-    """Most iterations in a row without such progress (for a solved level: how long a plateau it crossed)."""
+    action_set: str = ""  # of the search that gave this result ("env" or "macros")
+    best_remaining: float = float("inf")  # least planned distance left (px) a kept node reached
+    progress_iteration: int = 0  # last iteration that cut best_remaining by progress_px or more
+    longest_stall: int = 0  # most iterations in a row without such progress
 
     def to_replay(self, map_bytes: bytes, source: str = "") -> Replay:
         if not self.solved:
@@ -127,76 +127,6 @@ class SolveResult:
 
 
 # --------------------------------------------------------------------------- simulator access
-def per_world_arrays(md) -> list[str]:
-    """Names of the ``BatchSim`` arrays with one row per world (its state), found by building the batch of
-    ``md`` (a MapData or simulator Level) with 1 and with 2 worlds and keeping those whose rows follow."""
-    from npp_rl.sim.simulator import BatchSim
-
-    one, two = BatchSim([md], n_worlds=1), BatchSim([md], n_worlds=2)
-
-    def rows(b, k):
-        v = getattr(b, k, None)
-        return v.shape[0] if isinstance(v, np.ndarray) and v.ndim >= 1 else None
-
-    return sorted(k for k in vars(one) if not k.startswith("_") and rows(one, k) == 1 and rows(two, k) == 2)
-
-
-class SimBackend:
-    """What the solver needs from a simulator. The default wraps :class:`npp_rl.sim.simulator.BatchSim`:
-    a world's state is the rows ``[w]`` of every public array attribute that has one row per world
-    (``ninja``, ``entities``, ``n_entities``, ``hor``, ``ver``, ``egrid``, ...). They are found by
-    building the batch with 1 and with 2 worlds and keeping the arrays whose first dimension follows, so
-    state the simulator adds later is copied too; :meth:`self_check` then proves that restoring a copied
-    world reproduces an uninterrupted run bit for bit."""
-
-    def __init__(self, md: MapData, n_worlds: int):
-        from npp_rl.sim import core as C
-        from npp_rl.sim.simulator import BatchSim
-
-        self.C = C
-        self.state_names = per_world_arrays(md)
-        self.sim = BatchSim([md], n_worlds=max(2, n_worlds))
-        self.self_check()
-
-    def snapshot_arrays(self) -> dict[str, np.ndarray]:
-        return {k: getattr(self.sim, k) for k in self.state_names}
-
-    def load(self, store: dict[str, np.ndarray], slots: np.ndarray) -> None:
-        """World w takes the stored state ``slots[w]`` (w = 0 .. len(slots) - 1)."""
-        for k, arr in self.snapshot_arrays().items():
-            arr[: len(slots)] = store[k][slots]
-
-    def save(self, store: dict[str, np.ndarray], worlds: np.ndarray, slots: np.ndarray) -> None:
-        for k, arr in self.snapshot_arrays().items():
-            store[k][slots] = arr[worlds]
-
-    def step_sequences(self, inputs: np.ndarray) -> np.ndarray:
-        return self.sim.step_sequences(inputs)
-
-    def self_check(self, frames: int = 60) -> None:
-        """Run every world through its own input pattern without interruption; run them again with the
-        states saved halfway and restored into the worlds in reverse order (inputs reversed alike): the
-        final states must be the first run's, reversed, bit for bit."""
-        sim, n = self.sim, self.sim.n_worlds
-        base = np.array([2, 2, 3, 3, 3, 0, 5, 5, 4, 1, 0, 2, 6, 7], dtype=np.uint8)
-        seq = np.stack([np.resize(np.roll(base, w), frames) for w in range(n)])
-        sim.reset()
-        sim.step_sequences(seq)
-        want = {k: v.copy() for k, v in self.snapshot_arrays().items()}
-        sim.reset()
-        sim.step_sequences(seq[:, : frames // 2])
-        mid = {k: v.copy() for k, v in self.snapshot_arrays().items()}
-        sim.reset()
-        rev = np.arange(n)[::-1]
-        self.load(mid, rev)
-        sim.step_sequences(np.ascontiguousarray(seq[rev, frames // 2 :]))
-        for k, arr in self.snapshot_arrays().items():
-            if not np.array_equal(arr, want[k][rev]):
-                raise RuntimeError(f"solver backend: restoring a saved world does not reproduce the simulator "
-                                   f"(array {k!r} differs); per-world state lives outside {self.state_names}")
-        sim.reset()
-
-
 def world_state(sim, w: int) -> dict[str, np.ndarray]:
     """A copy of world ``w`` of any ``BatchSim`` (e.g. an environment's, over many maps) as a start state
     for :func:`solve` / :func:`verify` on that world's map: one row of every per-world array, with the
@@ -327,6 +257,9 @@ def solve(md: MapData, config: SolverConfig | None = None, backend_cls=SimBacken
     t0 = time.perf_counter()
     goals, locked_switches = _plan(md)
     plan = [(g.kind, g.x, g.y) for g in goals]
+    why = geo.unreachable_goal(md.tiles, md.spawn, md.entities) if cfg.precheck and start is None else ""
+    if why:
+        return SolveResult(False, plan=plan, reason=why, action_set=cfg.action_set, seconds=time.perf_counter() - t0)
     rest = np.zeros(len(goals) + 1)
     for s in range(len(goals) - 2, -1, -1):
         leg = geo.lookup(goals[s + 1].field, goals[s].x, goals[s].y)

@@ -1,4 +1,5 @@
-"""The solver's store of saved simulator worlds, with its bulky per-world arrays shared between slots.
+"""The solver's access to the simulator: :class:`SimBackend` (a batch of worlds whose per-world state is
+found by inspection) and :class:`StateStore` (saved worlds, their bulky arrays shared between slots).
 
 A world's state is one row of each per-world array of the batch simulator (found by inspection, see
 :class:`npp_rl.levels.solver.SimBackend`). Most of those bytes sit in a few large arrays (the entity grid,
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from npp_rl.sim.mapdata import MapData
 
 #: a per-world row at least this large (bytes) is pooled; smaller ones are copied per slot
 POOL_MIN_BYTES = 8192
@@ -148,3 +151,73 @@ class StateStore:
         self.copies += len(stale)
         self.loaded[:n] = want
         self.world_entry[:n] = -1  # about to be stepped: unknown until after_step compares them
+
+
+def per_world_arrays(md) -> list[str]:
+    """Names of the ``BatchSim`` arrays with one row per world (its state), found by building the batch of
+    ``md`` (a MapData or simulator Level) with 1 and with 2 worlds and keeping those whose rows follow."""
+    from npp_rl.sim.simulator import BatchSim
+
+    one, two = BatchSim([md], n_worlds=1), BatchSim([md], n_worlds=2)
+
+    def rows(b, k):
+        v = getattr(b, k, None)
+        return v.shape[0] if isinstance(v, np.ndarray) and v.ndim >= 1 else None
+
+    return sorted(k for k in vars(one) if not k.startswith("_") and rows(one, k) == 1 and rows(two, k) == 2)
+
+
+class SimBackend:
+    """What the solver needs from a simulator. The default wraps :class:`npp_rl.sim.simulator.BatchSim`:
+    a world's state is the rows ``[w]`` of every public array attribute that has one row per world
+    (``ninja``, ``entities``, ``n_entities``, ``hor``, ``ver``, ``egrid``, ...). They are found by
+    building the batch with 1 and with 2 worlds and keeping the arrays whose first dimension follows, so
+    state the simulator adds later is copied too; :meth:`self_check` then proves that restoring a copied
+    world reproduces an uninterrupted run bit for bit."""
+
+    def __init__(self, md: MapData, n_worlds: int):
+        from npp_rl.sim import core as C
+        from npp_rl.sim.simulator import BatchSim
+
+        self.C = C
+        self.state_names = per_world_arrays(md)
+        self.sim = BatchSim([md], n_worlds=max(2, n_worlds))
+        self.self_check()
+
+    def snapshot_arrays(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self.sim, k) for k in self.state_names}
+
+    def load(self, store: dict[str, np.ndarray], slots: np.ndarray) -> None:
+        """World w takes the stored state ``slots[w]`` (w = 0 .. len(slots) - 1)."""
+        for k, arr in self.snapshot_arrays().items():
+            arr[: len(slots)] = store[k][slots]
+
+    def save(self, store: dict[str, np.ndarray], worlds: np.ndarray, slots: np.ndarray) -> None:
+        for k, arr in self.snapshot_arrays().items():
+            store[k][slots] = arr[worlds]
+
+    def step_sequences(self, inputs: np.ndarray) -> np.ndarray:
+        return self.sim.step_sequences(inputs)
+
+    def self_check(self, frames: int = 60) -> None:
+        """Run every world through its own input pattern without interruption; run them again with the
+        states saved halfway and restored into the worlds in reverse order (inputs reversed alike): the
+        final states must be the first run's, reversed, bit for bit."""
+        sim, n = self.sim, self.sim.n_worlds
+        base = np.array([2, 2, 3, 3, 3, 0, 5, 5, 4, 1, 0, 2, 6, 7], dtype=np.uint8)
+        seq = np.stack([np.resize(np.roll(base, w), frames) for w in range(n)])
+        sim.reset()
+        sim.step_sequences(seq)
+        want = {k: v.copy() for k, v in self.snapshot_arrays().items()}
+        sim.reset()
+        sim.step_sequences(seq[:, : frames // 2])
+        mid = {k: v.copy() for k, v in self.snapshot_arrays().items()}
+        sim.reset()
+        rev = np.arange(n)[::-1]
+        self.load(mid, rev)
+        sim.step_sequences(np.ascontiguousarray(seq[rev, frames // 2 :]))
+        for k, arr in self.snapshot_arrays().items():
+            if not np.array_equal(arr, want[k][rev]):
+                raise RuntimeError(f"solver backend: restoring a saved world does not reproduce the simulator "
+                                   f"(array {k!r} differs); per-world state lives outside {self.state_names}")
+        sim.reset()
