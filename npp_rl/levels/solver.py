@@ -31,7 +31,7 @@ from npp_rl.sim.replay import Replay
 from . import geodesic as geo
 from .state_store import SimBackend, StateStore, per_world_arrays
 
-SOLVER_VERSION = "1.2"
+SOLVER_VERSION = "1.3"
 
 # macro-actions: input byte per frame (bit0 jump, bit1 right, bit2 left); "press" variants release jump for
 # one frame first so that a new jump (or wall jump) is triggered even when jump was already held.
