@@ -64,3 +64,19 @@ def test_cli_generate_with_workers_and_difficulty(tmp_path):
     assert {e.difficulty for e in ds.entries} == {0.1}
     bad = r.invoke(main, ["levels", "generate", "--out", str(tmp_path / "x"), "--difficulty", "7"])
     assert bad.exit_code != 0 and "--difficulty" in bad.output
+
+
+def test_cli_stall_iterations_reaches_the_solver(tmp_path):
+    r = CliRunner()
+    base = ["levels", "generate", "--train-per-category", "1", "--test-per-category", "0", "--workers", "1", "--json"]
+    res = r.invoke(main, base + ["--out", str(tmp_path / "c"), "--categories", "complex", "--stall-iterations", "2"])
+    assert res.exit_code == 0, res.output
+    st = json.loads(res.output.strip().splitlines()[-1])["categories"]["complex"]
+    # two iterations without progress end every search: no candidate of the slot is kept, each says why
+    assert st["kept"] == 0 and st["candidates"] == 10
+    assert st["rejections_by_reason"].get("no progress for 2 iterations", 0) >= 5
+    assert sum(st["rejections_by_reason"].values()) == 10
+    res = r.invoke(main, base + ["--out", str(tmp_path / "s"), "--categories", "simple"])
+    assert res.exit_code == 0, res.output
+    st = json.loads(res.output.strip().splitlines()[-1])["categories"]["simple"]
+    assert st["kept"] == 1 and st["env_action_solutions"] == 1 and st["rejections_by_reason"] == {}
