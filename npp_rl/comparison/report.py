@@ -87,6 +87,18 @@ def certainty_text(matrix: Matrix) -> str:
         y = ranked[(ranked["architecture"] == imp["y"][0]) & (ranked["condition"] == imp["y"][1])].iloc[0]
         overlap = stats.intervals_overlap((w["success_ci_low"], w["success_ci_high"]),
                                           (y["success_ci_low"], y["success_ci_high"]))
+        one_seed = min(int(w["seeds"]), int(y["seeds"])) < 2
+        if one_seed:
+            # an interval over one seed is a point: two points "not overlapping" says nothing about seeds
+            word = ("better on these levels for this seed, but one seed cannot show an improvement"
+                    if imp["low"] > 0.5 else
+                    "not distinguishable with one seed (and the interval of P(improvement) contains 0.5)"
+                    if imp["high"] >= 0.5 else
+                    "ranked first on the score although the other row tends to do better on a level")
+            lines.append(f"P({_row_name(imp['x'])} > {_row_name(imp['y'])}) = {imp['p']:.2f} "
+                         f"[95% CI {imp['low']:.2f}, {imp['high']:.2f}] over levels; no interval over seeds "
+                         f"(one evaluated seed in at least one of the two rows): {word}.")
+            continue
         if imp["low"] > 0.5 and not overlap:
             word = "a clear improvement"
         elif imp["low"] > 0.5:

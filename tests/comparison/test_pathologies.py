@@ -164,3 +164,21 @@ def test_unevaluated_seeds_are_marked_and_not_counted(tmp_path):
     assert "vision_free (scratch) 1 of 3" in md and "one evaluated seed" in md
     html = (res.out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 6
+
+
+def test_one_seed_rows_never_read_as_a_clear_improvement(tmp_path):
+    """With one seed per row the interval over seeds is a point ([0.8, 0.8] vs [0.2, 0.2]): points that do not
+    overlap must not be read as "a clear improvement"; the verdict says one seed cannot show it."""
+    exp = "pathology-one-seed"
+    tid = train_run(exp, "gcn", seed=0, curve=CURVE_FAST)
+    eval_run(exp, tid, "gcn", "scratch", levels(8), seed=0)
+    tid = train_run(exp, "mlp_baseline", seed=0, curve=CURVE_FAST)
+    eval_run(exp, tid, "mlp_baseline", "scratch", levels(2), seed=0)
+    res = run_compare(CompareConfig(experiment_name=exp, out=str(tmp_path / "out"), set_champion=False,
+                                    bootstrap_reps=500))
+    md = (res.out / "report.md").read_text()
+    assert _row(res.matrix, "gcn")["rank"] == 1 and _row(res.matrix, "gcn")["seeds"] == 1
+    assert "a clear improvement" not in md and "do not overlap" not in md
+    # gcn solves levels 0-7, mlp 0-1: P = (2 * 0.5 + 6 * 1 + 2 * 0.5) / 10 = 0.8, its interval above 0.5
+    assert "P(gcn (scratch) > mlp_baseline (scratch)) = 0.80" in md
+    assert "one seed cannot show an improvement" in md
