@@ -44,9 +44,12 @@ def compare_cmd(experiment_name, weights, out, no_champion, strict, tracking_uri
 
     click.echo(display_table(res.matrix).to_string(index=False))
     ch = res.champion or {}
-    if ch.get("version"):
+    if ch.get("version") and ch.get("moved", True):
         click.echo(f"champion: {ch['uri']} -> version {ch['version']} ({ch['architecture']}, {ch['condition']}, "
                    f"seed {ch['seed']})")
+    elif ch.get("version"):
+        click.echo(f"champion not moved (--no-champion); the choice would be {ch['name']} version {ch['version']} "
+                   f"({ch['architecture']}, {ch['condition']}, seed {ch['seed']})")
     else:
         click.echo(f"champion not moved: {ch.get('reason', 'disabled')}")
     if out:

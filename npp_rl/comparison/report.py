@@ -178,7 +178,11 @@ def why_text(matrix: Matrix, champion: dict | None) -> str:
             f"{r['architecture']} ({r['condition']}) {int(r['seeds'])} of {int(r['trained'])}"
             for _, r in unev.iterrows()) + ".")
     if champion:
-        if champion.get("version"):
+        if champion.get("version") and not champion.get("moved", True):
+            parts.append(f"Champion not moved (disabled for this compare); the choice would be "
+                         f"`{champion['name']}` version {champion['version']} (training run "
+                         f"`{champion['train_run_id']}`, seed {champion['seed']}).")
+        elif champion.get("version"):
             parts.append(f"Champion: `models:/{champion['name']}@champion` → version {champion['version']} "
                          f"(training run `{champion['train_run_id']}`, seed {champion['seed']}, the row's best "
                          f"seed on test success{'' if champion.get('row_rank') == 1 else '; the rank-1 row had no registered version'}).")

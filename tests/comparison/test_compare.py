@@ -7,10 +7,12 @@ import math
 import mlflow
 import pytest
 import torch
+from click.testing import CliRunner
 from mlflow.tracking import MlflowClient
 from npp_eval_helpers import log_synthetic_experiment, make_policy
 
 from npp_rl import tracking
+from npp_rl.cli import main
 from npp_rl.comparison import (
     CompareConfig,
     CompareError,
@@ -127,6 +129,17 @@ def test_compare_run_report_and_champion(synthetic, tmp_path):
     assert tracking.get_alias_version("npp-rl-mlp_baseline", "champion") == ch2["version"]
     with pytest.raises(CompareError, match="no finished evaluate run"):
         run_compare(CompareConfig(experiment_name="cmp-test", strict=True))
+    # --no-champion through the CLI: the alias stays where it is, and neither the output nor the report says
+    # it moved (the choice is named as what it would be)
+    before = tracking.get_alias_version("npp-rl-vision_free", "champion")
+    r = CliRunner().invoke(main, ["compare", "--experiment-name", "cmp-test", "--no-champion", "--bootstrap-reps",
+                                  "200", "--out", str(tmp_path / "out3")])
+    assert r.exit_code == 0, r.output
+    assert "champion not moved (--no-champion); the choice would be npp-rl-vision_free" in r.output
+    assert "champion: models:/" not in r.output
+    assert tracking.get_alias_version("npp-rl-vision_free", "champion") == before
+    md3 = (tmp_path / "out3" / "report.md").read_text()
+    assert "Champion not moved (disabled for this compare)" in md3 and "Champion: `models:/" not in md3
 
 
 def test_compare_errors(synthetic):
