@@ -51,7 +51,8 @@ def architectures_cmd(as_json: bool) -> None:
 @click.option("--hyperparams", "hyperparams_file", type=click.Path(dir_okay=False), help="PPO hyperparameter YAML.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a PPO hyperparameter.")
 @click.option("--env", "env_overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override an environment setting (EnvConfig field, e.g. level_sampling=random).")
+              help="Override an environment setting (EnvConfig field, e.g. level_sampling=random) "
+                   "or a reward term (reward.death=-0.1).")
 @click.option("--env-factory", help="module:function building the vector env (default: the N++ env).")
 @click.option("--torch-threads", type=int, default=0, help="torch threads per rank (0 = default).")
 @click.option("--no-sync-gradients", is_flag=True, hidden=True)

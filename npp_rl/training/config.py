@@ -95,28 +95,60 @@ def load_hyperparams(architecture: str, path: str | Path | None = None, override
 
 def load_env_recipe(architecture: str, path: str | Path | None = None, overrides: dict | None = None) -> dict:
     """Environment settings of the recipe: ``default.env`` < ``architectures.<arch>.env`` < ``overrides``
-    (``--env key=value``), as ``EnvConfig`` keyword arguments (checked by building an ``EnvConfig``)."""
-    from npp_rl.envs.config import EnvConfig
+    (``--env key=value``), as ``EnvConfig`` keyword arguments (checked by building an ``EnvConfig``).
+
+    Reward terms (``RewardConfig`` fields but ``gamma``) come from an ``env: reward: {death: -0.1}``
+    mapping in the recipe or ``--env reward.death=-0.1``; they are returned as ``out["reward"]``."""
+    from npp_rl.envs.config import EnvConfig, RewardConfig
 
     path, default, arch = _read_recipe(architecture, path)
+    reward = {**_reward_block(default, path), **_reward_block(arch, path)}
     values = {**(default.get(ENV_KEY) or {}), **(arch.get(ENV_KEY) or {}), **(overrides or {})}
+    values.pop(REWARD_KEY, None)
     known = {f.name: f for f in dataclasses.fields(EnvConfig)}
     out = {}
     for k, v in values.items():
-        if k not in known or k in ("observation_modalities", "split", "seed", "reward"):
-            settable = [n for n in known if n not in ("observation_modalities", "split", "seed", "reward")]
+        if k.startswith(REWARD_KEY + "."):
+            reward[k[len(REWARD_KEY) + 1:]] = v
+            continue
+        if k not in known or k in _NOT_SETTABLE:
+            settable = [n for n in known if n not in _NOT_SETTABLE] + ["reward.<term>"]
             raise ValueError(f"{path} / --env: unknown environment setting {k!r}; known: {', '.join(settable)}")
-        default_v = getattr(EnvConfig(), k)
-        if isinstance(v, str) and isinstance(default_v, bool):
-            v = v.lower() in ("1", "true", "yes")
-        elif isinstance(v, str) and isinstance(default_v, (int, float)) and not isinstance(default_v, bool):
-            try:
-                v = type(default_v)(v)
-            except ValueError:
-                raise ValueError(f"--env {k}={v!r} is not a {type(default_v).__name__}") from None
-        out[k] = v
+        out[k] = _env_value(k, v, getattr(EnvConfig(), k))
+    if reward:
+        terms = {f.name: f for f in dataclasses.fields(RewardConfig) if f.name != "gamma"}
+        for k, v in reward.items():
+            if k not in terms:
+                raise ValueError(f"{path} / --env: unknown reward term {k!r} (reward.{k}); known: "
+                                 f"{', '.join(terms)} (the shaping gamma is the PPO gamma, never set here)")
+            reward[k] = _env_value(f"reward.{k}", v, getattr(RewardConfig(), k))
+        out[REWARD_KEY] = reward
     EnvConfig(**out)  # raises, naming the field, on a bad value
     return out
+
+
+REWARD_KEY = "reward"
+_NOT_SETTABLE = ("observation_modalities", "split", "seed", "reward")
+
+
+def _reward_block(block: dict, path) -> dict:
+    """The ``env: reward: {...}`` mapping of a recipe block (reward terms, RewardConfig fields)."""
+    r = (block.get(ENV_KEY) or {}).get(REWARD_KEY) or {}
+    if not isinstance(r, dict):
+        raise ValueError(f"{path}: env.reward must be a mapping of reward terms, got {r!r}")
+    return dict(r)
+
+
+def _env_value(name: str, v, default_v):
+    """A ``--env`` string as the type of the setting's default."""
+    if isinstance(v, str) and isinstance(default_v, bool):
+        return v.lower() in ("1", "true", "yes")
+    if isinstance(v, str) and isinstance(default_v, (int, float)) and not isinstance(default_v, bool):
+        try:
+            return type(default_v)(v)
+        except ValueError:
+            raise ValueError(f"--env {name}={v!r} is not a {type(default_v).__name__}") from None
+    return v
 
 
 @dataclass

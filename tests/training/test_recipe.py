@@ -66,3 +66,37 @@ def test_bad_env_setting_is_named():
     with pytest.raises(ValueError, match="level_sampling"):
         load_env_recipe("mlp_baseline", overrides={"level_sampling": "hardest"})
     assert load_env_recipe("mlp_baseline", overrides={"frame_skip": "2"})["frame_skip"] == 2
+
+
+def test_reward_terms_from_the_recipe_and_env_flag(tmp_path):
+    recipe = tmp_path / "hp.yaml"
+    recipe.write_text(yaml.safe_dump({"default": {"env": {"reward": {"death": -0.25, "switch": 0.2}}},
+                                      "architectures": {"mlp_baseline": {"env": {"reward": {"death": -0.1}}}}}))
+    got = load_env_recipe("mlp_baseline", recipe, overrides={"reward.time_per_frame": "-0.001"})
+    assert got["reward"] == {"death": -0.1, "switch": 0.2, "time_per_frame": -0.001}
+    with pytest.raises(ValueError, match="unknown reward term 'dead'"):
+        load_env_recipe("mlp_baseline", overrides={"reward.dead": "-1"})
+    with pytest.raises(ValueError, match="shaping gamma is the PPO gamma"):
+        load_env_recipe("mlp_baseline", overrides={"reward.gamma": "0.5"})
+    with pytest.raises(ValueError, match="reward.death='lots' is not a float"):
+        load_env_recipe("mlp_baseline", overrides={"reward.death": "lots"})
+    # through the CLI: the terms reach the env factory next to the PPO gamma, and the run's config records them
+    logged = _train(tmp_path, "mlp_baseline", "--set", "n_steps=16", "--set", "batch_size=32",
+                    "--env", "reward.death=-0.1", "--env", "reward.win=2")
+    assert logged["env"]["reward"] == {"death": -0.1, "win": 2.0}
+    (_, train_opts) = recipe_env.RECORDED[0]
+    assert train_opts["reward"] == {"death": -0.1, "win": 2.0} and train_opts["reward_gamma"] == logged["ppo"]["gamma"]
+
+
+def test_reward_terms_reach_the_real_env(tmp_path, monkeypatch):
+    """The default factory turns the recipe's reward terms plus the PPO gamma into the env's RewardConfig."""
+    import npp_rl.envs
+    from npp_rl.envs.config import RewardConfig
+    from npp_rl.training.envs import npp_factory
+
+    seen = {}
+    monkeypatch.setattr(npp_rl.envs, "make_vec_env", lambda dataset, **kw: seen.update(kw) or "venv")
+    opts = {**load_env_recipe("mlp_baseline", overrides={"reward.death": "-0.1"}), "reward_gamma": 0.97}
+    assert npp_factory(2, 0, ("game_state",), str(tmp_path), "train", env_options=opts) == "venv"
+    assert seen["reward"] == RewardConfig(death=-0.1, gamma=0.97)
+    assert seen["reward"].win == RewardConfig().win  # the other terms keep their defaults
