@@ -19,9 +19,15 @@ class NppFeaturesExtractor(BaseFeaturesExtractor):
     ``architecture`` is a registry name (kept as a string so saved policies pickle small and load
     anywhere ``npp_rl`` is installed). All input sizes come from ``observation_space``; keys the
     architecture does not read are ignored, keys it needs but the space lacks raise ``ValueError``.
+
+    ``scale_images``: the images arrive as raw 0-255 values (the policy is built with SB3's
+    ``normalize_images=False``, as :func:`npp_rl.models.policy.policy_kwargs` does) and the image
+    encoders fold the ``1/255`` into their first operation. ``False`` (the default, and what
+    policies saved before this option load with) expects SB3's ``[0, 1]`` images.
     """
 
-    def __init__(self, observation_space: gym.spaces.Dict, architecture: str | ArchitectureSpec = "mlp_baseline"):
+    def __init__(self, observation_space: gym.spaces.Dict, architecture: str | ArchitectureSpec = "mlp_baseline",
+                 scale_images: bool = False):
         spec = get_architecture(architecture)
         super().__init__(observation_space, features_dim=spec.features_dim)
         self.spec = spec
@@ -32,11 +38,14 @@ class NppFeaturesExtractor(BaseFeaturesExtractor):
                 f"lacks (it has {sorted(observation_space.spaces)})"
             )
         sp = observation_space.spaces
+        self.scale_images = bool(scale_images)
+        s = 1 / 255.0 if scale_images else 1.0
         self.encoders = nn.ModuleDict()
         if "player_frame" in spec.modalities:
-            self.encoders["player_frame"] = LeanCNN(sp["player_frame"].shape, spec.cnn_channels, spec.image_dim)
+            self.encoders["player_frame"] = LeanCNN(sp["player_frame"].shape, spec.cnn_channels, spec.image_dim, scale=s)
         if "global_view" in spec.modalities:
-            self.encoders["global_view"] = LeanCNN(sp["global_view"].shape, spec.cnn_channels, spec.image_dim, pool=2)
+            self.encoders["global_view"] = LeanCNN(sp["global_view"].shape, spec.cnn_channels, spec.image_dim, pool=2,
+                                                   scale=s)
         if "game_state" in spec.modalities:
             self.encoders["game_state"] = StateMLP(sp["game_state"].shape, spec.state_hidden)
         if "graph" in spec.modalities:

@@ -23,11 +23,16 @@ from npp_rl.models.registry import get_architecture
 
 
 def policy_kwargs(architecture: str) -> dict:
-    """``policy_kwargs`` for SB3's ``MultiInputPolicy`` implementing ``architecture``."""
+    """``policy_kwargs`` for SB3's ``MultiInputPolicy`` implementing ``architecture``.
+
+    Images reach the extractor unscaled (``normalize_images=False``) and its encoders scale them
+    inside their first operation (``scale_images``), which saves SB3's separate ``/255`` pass.
+    """
     spec = get_architecture(architecture)
     return dict(
         features_extractor_class=NppFeaturesExtractor,
-        features_extractor_kwargs={"architecture": spec.name},
+        features_extractor_kwargs={"architecture": spec.name, "scale_images": True},
+        normalize_images=False,
         net_arch=dict(pi=list(spec.net_arch), vf=list(spec.net_arch)),
     )
 

@@ -79,8 +79,9 @@ class FakeNppEnv(gym.Env):
         return self._obs(), reward, done, False, info
 
 
-def fake_batch(space: gym.spaces.Dict, batch: int, seed: int = 0):
-    """A batch of observations as float tensors (what SB3 hands the extractor after preprocessing)."""
+def fake_batch(space: gym.spaces.Dict, batch: int, seed: int = 0, scaled_images: bool = False):
+    """A batch of observations as float tensors, as SB3 hands them to the extractor after preprocessing:
+    raw 0-255 images for npp-rl's policies (``normalize_images=False``), ``[0, 1]`` with ``scaled_images``."""
     import torch
 
     env = FakeNppEnv(seed=seed)
@@ -89,7 +90,7 @@ def fake_batch(space: gym.spaces.Dict, batch: int, seed: int = 0):
     out = {}
     for k in space.spaces:
         a = np.stack([o[k] for o in obs]).astype(np.float32)
-        if k in ("player_frame", "global_view"):
+        if scaled_images and k in ("player_frame", "global_view"):
             a = a / 255.0
         out[k] = torch.as_tensor(a)
     return out

@@ -172,6 +172,51 @@ def test_lean_cnn_hwc_equals_chw():
     torch.testing.assert_close(hwc(img), chw(img.permute(0, 3, 1, 2).contiguous()))
 
 
+@pytest.mark.parametrize("shape,pool", [((100, 176, 1), 2), ((84, 84, 1), 1), ((1, 61, 75), 2), ((72, 96, 1), 3)])
+def test_lean_cnn_folded_scaling_matches_scaled_input(shape, pool):
+    """scale=1/255 on raw images == SB3's /255 then scale=1 (outputs and weight gradients), any pool."""
+    from npp_rl.models.encoders import LeanCNN
+
+    torch.manual_seed(0)
+    ref, fast = LeanCNN(shape, (8, 16), 32, pool=pool), LeanCNN(shape, (8, 16), 32, pool=pool, scale=1 / 255)
+    fast.load_state_dict(ref.state_dict())
+    raw = torch.randint(0, 256, (3, *shape)).float()
+    want, got = ref(raw / 255.0), fast(raw)
+    torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+    want.square().sum().backward()
+    got.square().sum().backward()
+    for (n, p), q in zip(ref.named_parameters(), fast.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-4, msg=n)
+
+
+@pytest.mark.parametrize("name", ["gcn", "full_hgt"])
+def test_policy_scales_images_inside_the_extractor(name):
+    """The policy PPO trains (normalize_images=False, scale_images) == SB3's own /255 path, same weights:
+    evaluate_actions on the same raw observations gives the same values, log-probs and gradients."""
+    from stable_baselines3.common.policies import MultiInputActorCriticPolicy
+
+    from npp_rl.models.extractor import NppFeaturesExtractor
+
+    space = example_observation_space(name, game_state_dim=27, node_feat_dim=11)
+    fast = build_policy(name, space)
+    assert fast.normalize_images is False and fast.features_extractor.scale_images
+    ref = MultiInputActorCriticPolicy(space, gym.spaces.Discrete(6), lambda _: 3e-4, net_arch=dict(pi=[64], vf=[64]),
+                                      features_extractor_class=NppFeaturesExtractor,
+                                      features_extractor_kwargs={"architecture": name})
+    assert ref.normalize_images and not ref.features_extractor.scale_images  # policies saved before
+    ref.load_state_dict(fast.state_dict())
+    raw = fake_batch(space, 5, seed=4)
+    assert raw["global_view"].max() > 1  # the policy really gets 0-255 values
+    actions = torch.randint(0, 6, (5,))
+    outs = [p.evaluate_actions(raw, actions) for p in (ref, fast)]
+    for a, b in zip(*outs, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-4)
+    for v, lp, ent in outs:
+        (v.sum() + lp.sum() + ent.sum()).backward()
+    for (n, p), q in zip(ref.named_parameters(), fast.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-4, rtol=1e-3, msg=n)
+
+
 def test_gcn_sparse_adjacency_matches_edge_index_gcn():
     from torch_geometric.nn import GCNConv
 
