@@ -102,8 +102,10 @@ def load_env_recipe(architecture: str, path: str | Path | None = None, overrides
     from npp_rl.envs.config import EnvConfig, RewardConfig
 
     path, default, arch = _read_recipe(architecture, path)
-    reward = {**_reward_block(default, path), **_reward_block(arch, path)}
-    values = {**(default.get(ENV_KEY) or {}), **(arch.get(ENV_KEY) or {}), **(overrides or {})}
+    overrides = dict(overrides or {})
+    reward = {**_reward_block(default.get(ENV_KEY), path), **_reward_block(arch.get(ENV_KEY), path),
+              **_reward_block(overrides, "--env")}
+    values = {**(default.get(ENV_KEY) or {}), **(arch.get(ENV_KEY) or {}), **overrides}
     values.pop(REWARD_KEY, None)
     known = {f.name: f for f in dataclasses.fields(EnvConfig)}
     out = {}
@@ -131,11 +133,11 @@ REWARD_KEY = "reward"
 _NOT_SETTABLE = ("observation_modalities", "split", "seed", "reward")
 
 
-def _reward_block(block: dict, path) -> dict:
-    """The ``env: reward: {...}`` mapping of a recipe block (reward terms, RewardConfig fields)."""
-    r = (block.get(ENV_KEY) or {}).get(REWARD_KEY) or {}
+def _reward_block(env: dict | None, where) -> dict:
+    """The ``reward: {...}`` mapping of an environment block (a recipe's ``env`` or the overrides)."""
+    r = (env or {}).get(REWARD_KEY) or {}
     if not isinstance(r, dict):
-        raise ValueError(f"{path}: env.reward must be a mapping of reward terms, got {r!r}")
+        raise ValueError(f"{where}: env.reward must be a mapping of reward terms, got {r!r}")
     return dict(r)
 
 

@@ -74,6 +74,9 @@ def test_reward_terms_from_the_recipe_and_env_flag(tmp_path):
                                       "architectures": {"mlp_baseline": {"env": {"reward": {"death": -0.1}}}}}))
     got = load_env_recipe("mlp_baseline", recipe, overrides={"reward.time_per_frame": "-0.001"})
     assert got["reward"] == {"death": -0.1, "switch": 0.2, "time_per_frame": -0.001}
+    # a reward mapping in the overrides (TrainConfig.env from a preset or a sweep) is applied, not dropped
+    got = load_env_recipe("mlp_baseline", recipe, overrides={"reward": {"win": 2}, "reward.death": "-0.2"})
+    assert got["reward"] == {"death": -0.2, "switch": 0.2, "win": 2.0}
     with pytest.raises(ValueError, match="unknown reward term 'dead'"):
         load_env_recipe("mlp_baseline", overrides={"reward.dead": "-1"})
     with pytest.raises(ValueError, match="shaping gamma is the PPO gamma"):
