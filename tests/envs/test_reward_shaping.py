@@ -109,3 +109,27 @@ def test_no_learner_means_undiscounted_shaping():
     assert RewardConfig().gamma is None and shaping_gamma(RewardConfig()) == 1.0
     assert shaping_gamma(RewardConfig(gamma=0.97)) == 0.97
     json.dumps(RewardConfig().__dict__)  # plain values
+
+
+@pytest.mark.parametrize("arch", __import__("npp_rl.models", fromlist=["x"]).architecture_names())
+def test_the_recipe_terms_never_make_dying_pay(arch):
+    """The reward terms each architecture actually trains with (hyperparams.yaml's ``env: reward`` plus the
+    recipe's PPO gamma): a death after any amount of progress, at any step, has a lower discounted return
+    than standing at the spawn for ever (what PPO sees: until the frame budget, then the bootstrapped
+    value of standing still). A recipe that lowers the death penalty below the discounted cost of time
+    fails here."""
+    from npp_rl.training.config import load_env_recipe, load_hyperparams
+
+    gamma = load_hyperparams(arch).gamma
+    cfg = RewardConfig(**load_env_recipe(arch).get("reward", {}), gamma=gamma)
+    fs = EnvConfig().frame_skip
+    horizon = int(np.ceil(np.log(1e-9) / np.log(gamma)))  # steps until gamma^t < 1e-9: "for ever"
+    L = 500.0
+    phi0 = float(potential([L], [L], cfg)[0])
+    still = _episode(cfg, np.full(horizon + 1, phi0), "truncated", fs)
+    still_return = float((gamma ** np.arange(horizon) * still).sum())
+    rng = np.random.default_rng(5)
+    for T in sorted({1, 2, 10, horizon // 2, *rng.integers(1, horizon // 4, 30).tolist()}):
+        remaining = np.concatenate([[L], L * (1 - np.sort(rng.uniform(0, 0.999, T)))])
+        r = _episode(cfg, potential(remaining, np.full(T + 1, L), cfg), "death", fs)
+        assert (gamma ** np.arange(T) * r).sum() < still_return, (arch, T)
