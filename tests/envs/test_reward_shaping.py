@@ -15,6 +15,8 @@ import pytest
 from npp_rl.envs import NppEnv
 from npp_rl.envs.config import EnvConfig, RewardConfig
 from npp_rl.envs.reward import potential, shaping_gamma, step_reward
+from npp_rl.models import architecture_names
+from npp_rl.training.config import load_env_recipe, load_hyperparams
 
 BYTE_TO_ACTION = {0: 0, 1: 3, 2: 2, 3: 5, 4: 1, 5: 4, 6: 1, 7: 4}  # input byte -> env action (as in test_env)
 
@@ -111,18 +113,17 @@ def test_no_learner_means_undiscounted_shaping():
     json.dumps(RewardConfig().__dict__)  # plain values
 
 
-@pytest.mark.parametrize("arch", __import__("npp_rl.models", fromlist=["x"]).architecture_names())
+@pytest.mark.parametrize("arch", architecture_names())
 def test_the_recipe_terms_never_make_dying_pay(arch):
     """The reward terms each architecture actually trains with (hyperparams.yaml's ``env: reward`` plus the
     recipe's PPO gamma): a death after any amount of progress, at any step, has a lower discounted return
     than standing at the spawn for ever (what PPO sees: until the frame budget, then the bootstrapped
     value of standing still). A recipe that lowers the death penalty below the discounted cost of time
     fails here."""
-    from npp_rl.training.config import load_env_recipe, load_hyperparams
-
     gamma = load_hyperparams(arch).gamma
-    cfg = RewardConfig(**load_env_recipe(arch).get("reward", {}), gamma=gamma)
-    fs = EnvConfig().frame_skip
+    env = load_env_recipe(arch)
+    cfg = RewardConfig(**env.get("reward", {}), gamma=gamma)
+    fs = env.get("frame_skip", EnvConfig().frame_skip)
     horizon = int(np.ceil(np.log(1e-9) / np.log(gamma)))  # steps until gamma^t < 1e-9: "for ever"
     L = 500.0
     phi0 = float(potential([L], [L], cfg)[0])
