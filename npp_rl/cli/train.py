@@ -57,7 +57,9 @@ def architectures_cmd(as_json: bool) -> None:
 @click.option("--torch-threads", type=int, default=0, help="torch threads per rank (0 = default).")
 @click.option("--no-sync-gradients", is_flag=True, hidden=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-@click.option("--no-register", is_flag=True, help="Do not log/register the final policy.")
+@click.option("--no-register", is_flag=True, help="Do not log/register the run's policy.")
+@click.option("--keep-best/--keep-final", "keep_best", default=True, show_default=True,
+              help="The run's policy: the best held-back evaluation's weights (ties: the later), or the last ones.")
 @click.option("--mixed-precision", is_flag=True,
               help="Autocast the encoders: bf16 on GPUs that support it, fp16 + GradScaler otherwise (no effect on CPU).")
 @click.pass_context

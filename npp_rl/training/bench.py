@@ -24,7 +24,7 @@ from npp_rl.training import distributed as D
 from npp_rl.training.breakdown import instrument
 from npp_rl.training.config import load_env_recipe, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
-from npp_rl.training.ppo import NppPPO
+from npp_rl.training.ppo import NppPPO, ppo_kwargs
 
 
 class _Timer(NppPPO):
@@ -67,7 +67,7 @@ def bench(arch: str, dataset: str | None, num_envs: int, steps: int, factory=Non
                    {**load_env_recipe(arch), "reward_gamma": hp.gamma})
     e_rate = env_rate(env, min(steps, 4096))
     model = _Timer("MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device,
-                   **dataclasses.asdict(hp))
+                   **ppo_kwargs(hp))
     per_iter = hp.n_steps * num_envs
     bd = instrument(model) if breakdown else None
     model.learn(per_iter)  # warm-up iteration (allocations, first graph builds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections import defaultdict
@@ -116,7 +117,7 @@ class NppTrainingCallback(BaseCallback):
 
     def __init__(self, *, run_id: str | None, ckpt_dir: Path, save_freq: int, eval_freq: int, eval_env_fn,
                  eval_episodes: int, meta: dict, metrics_logger=None, tb_sync=None, tb_sync_every_s: float = 60.0,
-                 on_eval=None, time_budget_s: float | None = None):
+                 on_eval=None, time_budget_s: float | None = None, best_path: Path | None = None):
         super().__init__()
         self.run_id = run_id
         self.ckpt_dir = Path(ckpt_dir)
@@ -139,6 +140,9 @@ class NppTrainingCallback(BaseCallback):
         self.time_budget_s = time_budget_s
         self._t0 = time.monotonic()
         self.stopped_by_time_budget = False
+        self.best_path = Path(best_path) if best_path else None
+        self.best: dict | None = None
+        """``{"step", "success_rate"}`` of the policy at ``best_path`` (rank 0; None before any evaluation)."""
 
     def global_step(self) -> int:
         return int(self.model.num_timesteps) * self.info.world_size
@@ -150,6 +154,8 @@ class NppTrainingCallback(BaseCallback):
         self._t0 = time.monotonic()
         if self.last_checkpoint_step is None and self.meta.get("resumed_from_step") is not None:
             self.last_checkpoint_step = int(self.meta["resumed_from_step"])
+        if self.best is None and self.best_path is not None and self.info.is_main:
+            self.best = _read_best(self.best_path)
 
     def _on_rollout_start(self) -> None:
         g = self.global_step()
@@ -160,8 +166,10 @@ class NppTrainingCallback(BaseCallback):
             self.run_eval()
             self._next_eval = (g // self.eval_freq + 1) * self.eval_freq
         if self.time_budget_s is not None:
-            spent = time.monotonic() - self._t0 >= self.time_budget_s
-            self.stopped_by_time_budget = bool(D.broadcast_object(spent, what="time budget"))
+            # rank 0's clock decides for all: the stop and the learning-rate schedule's time progress
+            spent = D.broadcast_object((time.monotonic() - self._t0) / self.time_budget_s, what="time budget")
+            self.stopped_by_time_budget = spent >= 1.0
+            self.model.time_progress = min(1.0, float(spent))
 
     def _on_step(self) -> bool:
         if self.stopped_by_time_budget:
@@ -204,11 +212,25 @@ class NppTrainingCallback(BaseCallback):
         res["perf/eval_seconds"] = time.perf_counter() - t
         g = self.global_step()
         self.eval_history.append((g, res))
+        self._keep_if_best(g, res)
         if self.metrics is not None:
             self.metrics.log_metrics(res, step=g)
         if self.on_eval is not None:
             self.on_eval(self.run_id, g, res)
         return res
+
+    def _keep_if_best(self, step: int, res: dict) -> None:
+        """Save the policy to ``best_path`` when its held-back success is at least the best so far."""
+        score = res.get("eval/success_rate")
+        if self.best_path is None or score is None:
+            return
+        if self.best is None or score >= self.best["success_rate"]:
+            self.best = {"step": step, "success_rate": float(score)}
+            self.best_path.parent.mkdir(parents=True, exist_ok=True)
+            self.model.save(self.best_path)
+            _best_json(self.best_path).write_text(json.dumps(self.best))
+        res["eval/best_success_rate"] = self.best["success_rate"]
+        res["eval/best_step"] = float(self.best["step"])
 
     def sync_tensorboard(self) -> None:
         if self.tb_sync is None or not self.info.is_main:
@@ -225,3 +247,18 @@ class NppTrainingCallback(BaseCallback):
     def _on_training_end(self) -> None:
         if self.eval_env is not None:
             self.eval_env.close()
+
+
+def _best_json(best_path: Path) -> Path:
+    return best_path.with_suffix(".json")
+
+
+def _read_best(best_path: Path) -> dict | None:
+    """The best evaluation kept by an earlier process of this run (resume), when its policy is still there."""
+    try:
+        best = json.loads(_best_json(best_path).read_text())
+        if best_path.is_file():
+            return {"step": int(best["step"]), "success_rate": float(best["success_rate"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None

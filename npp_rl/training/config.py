@@ -28,7 +28,10 @@ class PPOHyperparams:
     n_epochs: int = 4
     """Passes over the rollout buffer per update."""
     learning_rate: float = 3e-4
-    """Adam learning rate (constant)."""
+    """Adam learning rate (at the start, and throughout unless ``learning_rate_end`` is set)."""
+    learning_rate_end: float | None = None
+    """Anneal the learning rate linearly from ``learning_rate`` to this over the run's budget (whichever of
+    ``total_timesteps`` and the time budget runs out first); None = constant."""
     gamma: float = 0.99
     """Discount factor."""
     gae_lambda: float = 0.95
@@ -55,7 +58,12 @@ def _coerce(cls, values: dict, where: str):
             raise ValueError(f"{where}: unknown hyperparameter {k!r}; known: {', '.join(fields)}")
         default = getattr(cls(), k)
         if v is None or default is None:
-            out[k] = v if v is None or not isinstance(v, str) else float(v)
+            if isinstance(v, str) and v.strip().lower() in ("none", "null", ""):
+                v = None
+            try:
+                out[k] = v if v is None or not isinstance(v, str) else float(v)
+            except ValueError:
+                raise ValueError(f"{where}: {k}={v!r} is not a number or none") from None
         elif isinstance(default, bool):
             out[k] = v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
         else:
@@ -206,7 +214,11 @@ class TrainConfig:
     tb_sync_every_s: float = 60.0
     """Upload new TensorBoard event files to the run at most this often (and at the end)."""
     register: bool = True
-    """Log the final policy as a pyfunc and register it as ``npp-rl-<architecture>``."""
+    """Log the run's policy as a pyfunc and register it as ``npp-rl-<architecture>``."""
+    keep_best: bool = True
+    """The run's policy is the one with the best held-back success among its evaluations (the last
+    evaluation included; ties go to the later one); False = the weights at the end. Either way the other
+    one is kept too (``final_policy.zip`` / ``best_policy.zip``, and ``model_final`` logged when they differ)."""
     torch_threads: int = 0
     """``torch.set_num_threads`` per rank; 0 = leave torch's default (divided by local ranks)."""
     mixed_precision: bool = False

@@ -7,18 +7,23 @@
   after averaging, as with DDP.
 * Rollout statistics (episode reward/length/success) are gathered from all ranks before SB3
   writes its logs; ``time/fps`` is reported per rank and as the global ``perf/fps``.
+* The learning rate may anneal (``learning_rate_end``) over the run's budget: SB3's progress counts steps
+  against ``total_timesteps``; with a time budget the training callback also hands over the fraction of
+  that budget spent (rank 0's clock, broadcast), and the schedule follows whichever is further along.
 * Image channels stay HWC as in the observation contract (the extractor handles layout), so the
   saved policy's observation space is the environment's, which is what the pyfunc validates against.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 from stable_baselines3.common.vec_env.patch_gym import _patch_env
 
@@ -30,6 +35,13 @@ class NppPPO(PPO):
 
     sync_gradients: bool = True
     _clip_after_sync: float | None = None
+    time_progress: float = 0.0
+    """Fraction of the time budget spent (set by the training callback at every rollout start)."""
+
+    def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
+        super()._update_current_progress_remaining(num_timesteps, total_timesteps)
+        self._current_progress_remaining = max(0.0, min(self._current_progress_remaining,
+                                                        1.0 - float(self.time_progress)))
 
     @staticmethod
     def _wrap_env(env, verbose: int = 0, monitor_wrapper: bool = True) -> VecEnv:
@@ -56,7 +68,7 @@ class NppPPO(PPO):
         self.policy.optimizer._npp_sync_hook = self.policy.optimizer.register_step_pre_hook(hook)
 
     def _excluded_save_params(self) -> list[str]:
-        return super()._excluded_save_params() + ["_clip_after_sync", "_amp_scaler", "_amp_clip"]
+        return super()._excluded_save_params() + ["_clip_after_sync", "_amp_scaler", "_amp_clip", "time_progress"]
 
     def train(self) -> None:
         info = D.current()
@@ -88,6 +100,15 @@ class NppPPO(PPO):
             super().dump_logs(iteration)
         finally:
             self.ep_info_buffer, self.ep_success_buffer = keep_info, keep_succ
+
+
+def ppo_kwargs(hp) -> dict:
+    """``PPO(...)`` keyword arguments of a :class:`~npp_rl.training.config.PPOHyperparams`."""
+    kw = dataclasses.asdict(hp)
+    end = kw.pop("learning_rate_end")
+    if end is not None:
+        kw["learning_rate"] = LinearSchedule(hp.learning_rate, end, 1.0)
+    return kw
 
 
 def configure_torch(device: torch.device) -> None:

@@ -21,7 +21,7 @@ from npp_rl.training import resume as R
 from npp_rl.training.callbacks import MLFLOW_HTTP_DEFAULTS, MlflowWriter, NppTrainingCallback
 from npp_rl.training.config import TrainConfig, load_env_recipe, load_hyperparams
 from npp_rl.training.envs import make_env, resolve_factory
-from npp_rl.training.ppo import NppPPO, configure_torch
+from npp_rl.training.ppo import NppPPO, configure_torch, ppo_kwargs
 from npp_rl.training.precision import apply_precision, resolve_precision
 
 
@@ -156,7 +156,7 @@ def _train_one(config: TrainConfig, arch: str | None, factory, parent_run_id: st
 
     model = NppPPO(
         "MultiInputPolicy", env, policy_kwargs=policy_kwargs(arch), seed=seed, device=device, verbose=0,
-        **dataclasses.asdict(hp),
+        **ppo_kwargs(hp),
     )
     if ckpt is not None:
         ckpt.load_into(model)
@@ -246,7 +246,7 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
         run_id=run_id if info.is_main else None, ckpt_dir=out / C.ARTIFACT_PATH, save_freq=config.save_freq,
         eval_freq=config.eval_freq, eval_env_fn=eval_env_fn, eval_episodes=config.eval_episodes, meta=meta,
         metrics_logger=metrics, tb_sync=tb_sync, tb_sync_every_s=config.tb_sync_every_s, on_eval=on_eval,
-        time_budget_s=config.time_budget_s,
+        time_budget_s=config.time_budget_s, best_path=out / BEST_POLICY if config.eval_episodes > 0 else None,
     )
     remaining = total_local - (model.num_timesteps if ckpt_meta else 0)
     start_steps = model.num_timesteps if ckpt_meta else 0
@@ -274,16 +274,23 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
             print(f"run {run_id}: time budget of {config.time_budget_s:.0f} s spent after {cb.global_step()} "
                   f"steps; stopped there", file=sys.stderr)
         cb.sync_tensorboard()
-        policy_zip = out / "policy.zip"
-        model.save(policy_zip)
+        final_zip = out / FINAL_POLICY
+        model.save(final_zip)
+        chosen = _choose_policy(config, cb, out)
+        metrics.log_metrics({"model/step": chosen["step"], "model/eval_success_rate": chosen["eval_success_rate"]
+                             if chosen["eval_success_rate"] is not None else math.nan}, step=cb.global_step())
         (out / "summary.json").write_text(json.dumps(
             {"run_id": run_id, "architecture": arch, "global_steps": cb.global_step(), "wall_s": wall,
-             "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval,
+             "fps_overall": steps / max(wall, 1e-9), "final_eval": final_eval, "model": chosen,
              "stopped_by": "time_budget" if cb.stopped_by_time_budget else "total_timesteps"}, indent=2))
+        score = chosen["eval_success_rate"]
+        print(f"run {run_id}: the run's policy is the {chosen['source']} one (step {chosen['step']}"
+              + (f", held-back success {score:.3f})" if score is not None else ")"), file=sys.stderr)
         # the server may be away right now: give it up to ~2 minutes before giving up on delivery
         delivered = metrics.close(retries=12, wait=10.0)
         if config.register:
-            _log_final_policy(policy_zip, arch, config, run_id)
+            _log_final_policy(out / "policy.zip", arch, config, run_id,
+                              final_zip if chosen["source"] != "final" else None)
         if not delivered:
             print(f"training finished but the tracking server is unreachable; metrics are journaled in "
                   f"{metrics.journal}. Run `npp-rl train --resume-from {run_id} ...` (same --total-timesteps) "
@@ -293,10 +300,36 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
     return run_id
 
 
-def _log_final_policy(policy_zip: Path, arch: str, config: TrainConfig, run_id: str) -> None:
+FINAL_POLICY = "final_policy.zip"
+BEST_POLICY = "best_policy.zip"
+
+
+def _choose_policy(config: TrainConfig, cb, out: Path) -> dict:
+    """Copy the run's policy (the best held-back one, or the last weights) to ``out/policy.zip``."""
+    import shutil
+
+    final_step = cb.global_step()
+    last_eval = cb.eval_history[-1][1].get("eval/success_rate") if cb.eval_history else None
+    best = cb.best
+    if config.keep_best and best is not None and best["step"] != final_step and (out / BEST_POLICY).is_file():
+        shutil.copyfile(out / BEST_POLICY, out / "policy.zip")
+        return {"source": "best", "step": best["step"], "eval_success_rate": best["success_rate"],
+                "final_step": final_step, "final_eval_success_rate": last_eval}
+    shutil.copyfile(out / FINAL_POLICY, out / "policy.zip")
+    return {"source": "final", "step": final_step, "eval_success_rate": last_eval,
+            "best_step": best["step"] if best else None, "best_eval_success_rate": best["success_rate"] if best else None}
+
+
+def _log_final_policy(policy_zip: Path, arch: str, config: TrainConfig, run_id: str,
+                      final_zip: Path | None = None) -> None:
+    """Log ``policy_zip`` as ``model`` and register it; ``final_zip`` (the last weights, when the run's policy
+    is an earlier, better one) as ``model_final``, not registered (``--model runs:/RUN/model_final``)."""
     from npp_rl import tracking
 
     try:
+        if final_zip is not None:
+            tracking.log_policy(final_zip, name="model_final",
+                                metadata={"architecture": arch, "condition": config.condition, "weights": "final"})
         mi = tracking.log_policy(policy_zip, name="model",
                                  metadata={"architecture": arch, "condition": config.condition})
         tracking.register_model(mi.model_uri, tracking.model_name(arch), tags={
