@@ -100,7 +100,7 @@ def _policy_mode(ev: pd.Series) -> str:
     return UNRECORDED if det is None else ("deterministic" if det == "true" else "stochastic")
 
 
-def _per_level(run_id: str) -> list[dict] | None:
+def per_level_success(run_id: str) -> list[dict] | None:
     """``per_level.json`` of an evaluate run, else rebuilt from the episodes of ``eval_results.json``."""
     import mlflow
     from mlflow.exceptions import MlflowException
@@ -150,7 +150,7 @@ def check_comparable(runs: RunSet) -> None:
 def _eval_details(rec: ModelRecord, ev: pd.Series, per_level: bool) -> None:
     rec.test_set, rec.policy_mode = _test_set(ev), _policy_mode(ev)
     if per_level and rec.evaluated:
-        rec.per_level = _per_level(ev["run_id"])
+        rec.per_level = per_level_success(ev["run_id"])
 
 
 def collect_runs(experiment_name: str, test_set: str | None = None, policy_mode: str | None = None,

@@ -53,7 +53,7 @@ def make_model(architecture: str, seed: int = 0, device: str = "cpu"):
     from npp_rl.models.policy import policy_kwargs
     from npp_rl.models.registry import get_architecture
     from npp_rl.training.config import load_hyperparams
-    from npp_rl.training.ppo import NppPPO
+    from npp_rl.training.ppo import NppPPO, ppo_kwargs
 
     arch = get_architecture(architecture)
     hp = load_hyperparams(architecture)
@@ -61,7 +61,7 @@ def make_model(architecture: str, seed: int = 0, device: str = "cpu"):
     with warnings.catch_warnings():  # batch_size vs the 1-env rollout buffer: irrelevant here
         warnings.simplefilter("ignore")
         return NppPPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs(architecture), seed=seed, device=device,
-                   verbose=0, **vars(hp))
+                   verbose=0, **ppo_kwargs(hp))
 
 
 def forward(policy, obs: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

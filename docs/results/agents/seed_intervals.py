@@ -14,7 +14,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 
-from npp_rl.comparison.collect import _per_level  # noqa: E402
+from npp_rl.comparison.collect import per_level_success  # noqa: E402
 from npp_rl.comparison.stats import aggregate, probability_of_improvement  # noqa: E402
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -25,7 +25,7 @@ for spec in args[1:]:
     if "=" not in spec:
         continue
     name, ids = spec.split("=", 1)
-    rows = [{r["level"]: r["success_rate"] for r in _per_level(i)} for i in ids.split(",")]
+    rows = [{r["level"]: r["success_rate"] for r in per_level_success(i)} for i in ids.split(",")]
     groups[name] = rows
 levels = sorted(set.intersection(*(set(r) for rows in groups.values() for r in rows)))
 mats = {n: np.array([[r[lv] for lv in levels] for r in rows]) for n, rows in groups.items()}
