@@ -51,7 +51,8 @@ def test_linear_learning_rate_follows_the_step_budget(tmp_path):
 
 
 def test_constant_learning_rate_without_an_end(tmp_path):
-    client, run_id, _ = _train(tmp_path, "--eval-freq", "0", "--eval-episodes", "0", total="320")
+    client, run_id, _ = _train(tmp_path, "--set", "learning_rate_end=none", "--eval-freq", "0", "--eval-episodes", "0",
+                               total="320")
     lrs = [v for _, v in _history(client, run_id, "train/learning_rate")]
     assert lrs and all(lr == pytest.approx(LR) for lr in lrs)
 
