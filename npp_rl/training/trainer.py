@@ -289,7 +289,7 @@ def _learn(config, model, env, eval_env_fn, arch, run_id, out: Path, total_local
         # the server may be away right now: give it up to ~2 minutes before giving up on delivery
         delivered = metrics.close(retries=12, wait=10.0)
         if config.register:
-            _log_final_policy(out / "policy.zip", arch, config, run_id,
+            _log_run_policy(out / "policy.zip", arch, config, run_id,
                               final_zip if chosen["source"] != "final" else None)
         if not delivered:
             print(f"training finished but the tracking server is unreachable; metrics are journaled in "
@@ -320,7 +320,7 @@ def _choose_policy(config: TrainConfig, cb, out: Path) -> dict:
             "best_step": best["step"] if best else None, "best_eval_success_rate": best["success_rate"] if best else None}
 
 
-def _log_final_policy(policy_zip: Path, arch: str, config: TrainConfig, run_id: str,
+def _log_run_policy(policy_zip: Path, arch: str, config: TrainConfig, run_id: str,
                       final_zip: Path | None = None) -> None:
     """Log ``policy_zip`` as ``model`` and register it; ``final_zip`` (the last weights, when the run's policy
     is an earlier, better one) as ``model_final``, not registered (``--model runs:/RUN/model_final``)."""
